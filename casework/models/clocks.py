@@ -1,0 +1,61 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.models.cases import Case
+
+
+class ClockKind(models.TextChoices):
+    """The clocks of procedure.md, "Clocks that run on a case"."""
+
+    FILING = "filing", _("Filing after inspection")
+    DECISION = "decision", _("Decision within 90 days of filing")
+    DECISION_SERVICE = "decision_service", _("Service of the decision")
+    HEARING_REQUEST = "hearing_request", _("Hearing request window")
+    STATEMENT = "statement", _("Statement and defence window")
+    SELF_DEMOLITION = "self_demolition", _("Self-demolition period")
+    COMMITMENT = "commitment", _("Committed self-demolition date")
+    FIRST_TALK = "first_talk", _("First persuasion talk")
+    FOLLOW_UP_TALK = "follow_up_talk", _("Follow-up talk")
+    RECONSIDERATION = "reconsideration", _("Reconsideration window")
+    LITIGATION = "litigation", _("Litigation window")
+    ANNOUNCEMENT = "announcement", _("Announcement period")
+    DEMAND_STATEMENT = "demand_statement", _("Statement window after the demand")
+
+
+class CaseClock(models.Model):
+    """A clock of a case as computed by casework.deadlines from the case's events.
+
+    Rows are derived data: the deadlines module rewrites a case's clocks in the same
+    transaction as every change to the case, so "overdue" is a plain indexed query.
+    A window (`is_window`) is a period the party has (to ask for a hearing, to sue); when it
+    ends the office may proceed, so it never makes a case overdue.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("case"))
+    kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("ends at"), help_text=_("The first moment after the period."))
+    satisfied_at = models.DateTimeField(_("satisfied at"), null=True, blank=True)
+    is_window = models.BooleanField(_("party's window"), default=False)
+    unconfirmed = models.BooleanField(
+        _("unconfirmed"), default=False,
+        help_text=_("Counted over a year without holiday data (weekends only); check when the notice is out."),
+    )
+    rule = models.CharField(_("rule"), max_length=300)
+    basis = models.CharField(_("basis"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="clock_unique_kind_per_case")]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(satisfied_at__isnull=True, is_window=False),
+                name="clock_running_due_idx",
+            ),
+        ]
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} → {self.due_at:%Y-%m-%d}"
