@@ -157,7 +157,10 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     evidence = models.TextField(_("evidence"), blank=True)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     decision_kind = models.CharField(_("decision"), max_length=20, choices=DecisionKind.choices, blank=True)
-    self_demolition_deadline = models.DateField(_("self-demolition deadline"), null=True, blank=True)
+    self_demolition_days = models.PositiveSmallIntegerField(
+        _("self-demolition period (days)"), null=True, blank=True,
+        help_text=_("Set in the decision; runs from the decision's service."),
+    )
     remedies_stated = models.BooleanField(
         _("remedies stated in the decision"), default=True,
         help_text=_("Whether the decision stated the rights to reconsideration and litigation; if not, both windows are 1 year."),
@@ -166,7 +169,10 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     demolished_area = models.DecimalField(
         _("demolished area (m²)"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
-    announcement_deadline = models.DateField(_("announcement deadline"), null=True, blank=True)
+    announcement_days = models.PositiveSmallIntegerField(
+        _("announcement period (days)"), null=True, blank=True,
+        help_text=_("The new self-demolition period stated in the forced-demolition announcement."),
+    )
 
     # Where it stands.
     status = FSMField(_("status"), max_length=30, choices=CaseStatus.choices, default=S.REPORTED, protected=True)
@@ -206,16 +212,24 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("casework:case_detail", args=[self.pk])
-
     def save(self, *args, **kwargs):
         # A closed case is evidence: only addenda (notes, attachments) may follow.
         if not self._state.adding and self.is_locked_in_database():
             raise PermissionDenied(_("Case %(number)s is closed and locked.") % {"number": self.number})
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("casework:case_detail", args=[self.pk])
+
+    def refresh_from_db(self, *args, **kwargs):
+        # The protected status refuses assignment, also the one refresh_from_db makes; reading
+        # the database's value is not a modification, so let it through.
+        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
+        if fields is None or "status" in fields:
+            self.__dict__.pop("status", None)
+        super().refresh_from_db(*args, **kwargs)
 
     def is_locked_in_database(self) -> bool:
         return type(self).objects.filter(pk=self.pk, status=S.CLOSED).exists()

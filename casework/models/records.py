@@ -32,6 +32,8 @@ class EventKind(models.TextChoices):
     STATEMENT = "statement", _("Party statement")
     NOTE = "note", _("Note")
     ASSIGNMENT = "assignment", _("Assignment")
+    DETAILS = "details", _("Details updated")
+    TALK = "talk", _("Persuasion talk")
 
 
 class CaseEvent(AppendOnlyModel):

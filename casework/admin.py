@@ -1,0 +1,149 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from casework.deadlines.calendar import WorkingCalendar
+from casework.models import (
+    AgencySetting,
+    Approval,
+    CalendarException,
+    Case,
+    CaseClock,
+    CaseEvent,
+    Community,
+    Document,
+    DocumentService,
+    DocumentSetting,
+    HolidayYear,
+    PeriodSetting,
+    Squad,
+    User,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence is shown, never edited or deleted, also not by an administrator."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Squad)
+class SquadAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ("name", "squad")
+    list_filter = ("squad",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "full_name", "squad", "certificate_number", "is_active")
+    list_filter = ("squad", "is_field_officer", "is_negotiator", "is_supervisor", "is_legal_reviewer",
+                   "is_head_of_office", "is_administrator")
+    search_fields = ("username", "full_name", "certificate_number")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Office"), {"fields": ("full_name", "squad", "phone", "certificate_number")}),
+        (_("Roles"), {"fields": ("is_field_officer", "is_negotiator", "is_supervisor", "is_legal_reviewer",
+                                 "is_head_of_office", "is_administrator")}),
+    )
+
+
+class CalendarAdminMixin:
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        WorkingCalendar.forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        WorkingCalendar.forget()
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(CalendarAdminMixin, admin.ModelAdmin):
+    list_display = ("year", "source")
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(CalendarAdminMixin, admin.ModelAdmin):
+    list_display = ("date", "is_working_day", "name")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "date"
+
+
+@admin.register(PeriodSetting)
+class PeriodSettingAdmin(admin.ModelAdmin):
+    list_display = ("key", "length")
+
+
+@admin.register(DocumentSetting)
+class DocumentSettingAdmin(admin.ModelAdmin):
+    list_display = ("document_type", "type_character")
+
+
+@admin.register(AgencySetting)
+class AgencySettingAdmin(admin.ModelAdmin):
+    list_display = ("agency_name", "prefix")
+
+
+class EventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ("occurred_at", "recorded_at", "kind", "transition", "from_status", "to_status", "actor")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClockInline(admin.TabularInline):
+    model = CaseClock
+    fields = ("kind", "started_at", "due_at", "satisfied_at", "is_window", "unconfirmed", "rule")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ("number", "status", "squad", "community", "location", "illegal_area", "reported_at")
+    list_filter = ("status", "squad", "is_newly_added", "source")
+    search_fields = ("number", "location", "party__name")
+    inlines = [EventInline, ClockInline]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ("case", "kind", "transition", "from_status", "to_status", "actor", "occurred_at", "recorded_at")
+    list_filter = ("kind", "transition")
+
+
+@admin.register(Approval)
+class ApprovalAdmin(ReadOnlyAdmin):
+    list_display = ("case", "step", "decision", "approver", "occurred_at")
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ("number", "document_type", "case", "status", "issued_at")
+    list_filter = ("document_type", "status")
+    search_fields = ("number",)
+
+
+@admin.register(DocumentService)
+class DocumentServiceAdmin(ReadOnlyAdmin):
+    list_display = ("document", "served_at", "method", "recipient", "served_by")

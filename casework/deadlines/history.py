@@ -1,0 +1,89 @@
+"""A case's history loaded once, in the shape the clocks and the guards ask questions of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from casework.models import (
+    Approval,
+    ApprovalDecision,
+    Case,
+    CaseEvent,
+    DocumentService,
+    DocumentType,
+    EventKind,
+    Suspension,
+)
+
+
+@dataclass
+class CaseHistory:
+    events: list[CaseEvent]
+    services: list[DocumentService]
+    suspensions: list[Suspension]
+    approvals: list[Approval]
+
+    @classmethod
+    def load(cls, case: Case) -> CaseHistory:
+        return cls(
+            events=list(case.events.order_by("occurred_at", "id")),
+            services=list(
+                DocumentService.objects.filter(document__case=case)
+                .select_related("document")
+                .order_by("effective_at", "id")
+            ),
+            suspensions=list(case.suspensions.order_by("started_at", "id")),
+            approvals=list(case.approvals.order_by("occurred_at", "id")),
+        )
+
+    # --- events -------------------------------------------------------------------------------
+
+    def transitions(self, *names: str) -> list[CaseEvent]:
+        return [e for e in self.events if e.kind == EventKind.TRANSITION and e.transition in names]
+
+    def last_transition(self, *names: str) -> CaseEvent | None:
+        found = self.transitions(*names)
+        return found[-1] if found else None
+
+    def first_transition_after(self, moment: dt.datetime, *names: str) -> CaseEvent | None:
+        return next((e for e in self.transitions(*names) if e.occurred_at >= moment), None)
+
+    def last_state_change(self) -> CaseEvent | None:
+        moves = [e for e in self.events if e.kind in (EventKind.TRANSITION, EventKind.REGISTRATION)]
+        return moves[-1] if moves else None
+
+    def talks(self) -> list[CaseEvent]:
+        return [e for e in self.events if e.kind == EventKind.TALK]
+
+    # --- service of documents -----------------------------------------------------------------
+
+    def service_of(self, types: Iterable[str], after: dt.datetime | None = None) -> DocumentService | None:
+        """The latest service of the newest document of these types (issued after `after`)."""
+        types = set(types)
+        found = [
+            s for s in self.services
+            if s.document.document_type in types and (after is None or s.document.created_at >= after)
+        ]  # fmt: skip
+        return max(found, key=lambda s: (s.document.created_at, s.document_id)) if found else None
+
+    def decision_service(self) -> DocumentService | None:
+        decide = self.last_transition("decide")
+        if decide is None:
+            return None
+        return self.service_of(
+            [DocumentType.DEMOLITION_DECISION, DocumentType.RECTIFICATION_NOTICE], after=decide.recorded_at
+        )
+
+    # --- approvals ----------------------------------------------------------------------------
+
+    def approval_in_force(self, step: str, since: dt.datetime | None) -> Approval | None:
+        """The approving record for `step` given since `since`, unless a rejection followed it."""
+        relevant = [a for a in self.approvals if a.step == step and (since is None or a.recorded_at >= since)]
+        if not relevant or relevant[-1].decision != ApprovalDecision.APPROVE:
+            return None
+        return relevant[-1]
+
+    def approvals_for(self, step: str) -> list[Approval]:
+        return [a for a in self.approvals if a.step == step]

@@ -1,0 +1,1 @@
+"""Reads: functions named <entity>_<query>, keyword-only."""
