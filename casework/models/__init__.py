@@ -1,3 +1,4 @@
+from casework.models.attachments import Attachment, AttachmentKind
 from casework.models.cases import (
     Case,
     CaseOutcome,
@@ -34,7 +35,7 @@ from casework.models.records import (
 from casework.models.reference import CalendarException, HolidayYear, PeriodSetting, PeriodUnit
 
 __all__ = [
-    "AgencySetting", "Approval", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
+    "AgencySetting", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
     "CaseClock", "CaseEvent", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",

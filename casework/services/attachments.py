@@ -1,0 +1,80 @@
+"""Photos, recordings and scans: checked by content (not by name), stored under random names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from casework.errors import InvalidInput, NotAllowed
+from casework.models import Case, CaseEvent, User
+from casework.models.attachments import Attachment, AttachmentKind
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp"),
+                 "HEIF": ("image/heif", ".heic"), "MPO": ("image/jpeg", ".jpg")}
+# Audio is recognised by its leading bytes (magic numbers), whatever the browser claims.
+AUDIO_SIGNATURES = ((b"ID3", "audio/mpeg", ".mp3"), (b"\xff\xfb", "audio/mpeg", ".mp3"),
+                    (b"OggS", "audio/ogg", ".ogg"), (b"RIFF", "audio/wav", ".wav"), (b"\x1aE\xdf\xa3", "audio/webm", ".webm"))
+PDF_SIGNATURE = b"%PDF-"
+
+
+def _sniff(data: bytes) -> tuple[str, str, str]:
+    """(kind, content type, suffix) from the bytes themselves; refuse what is not supported."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            image_format = image.format
+        if image_format in IMAGE_FORMATS:
+            content_type, suffix = IMAGE_FORMATS[image_format]
+            return AttachmentKind.PHOTO, content_type, suffix
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        pass
+    for signature, content_type, suffix in AUDIO_SIGNATURES:
+        if data.startswith(signature):
+            if signature == b"RIFF" and data[8:12] != b"WAVE":
+                continue
+            return AttachmentKind.AUDIO, content_type, suffix
+    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"mp42", b"isom"):
+        return AttachmentKind.AUDIO, "audio/mp4", ".m4a"
+    if data.startswith(PDF_SIGNATURE):
+        return AttachmentKind.SCAN, "application/pdf", ".pdf"
+    raise InvalidInput(
+        _("This file is not a supported photo (JPEG, PNG, WebP, HEIC), recording (MP3, M4A, OGG, WAV, WebM) or PDF scan."),
+        fields={"file": [_("Unsupported file type.")]},
+    )
+
+
+def attachment_add(
+    *, case: Case, actor: User, upload, event: CaseEvent | None = None, caption: str = "",
+    allowed_kinds: tuple[str, ...] = (AttachmentKind.PHOTO, AttachmentKind.AUDIO, AttachmentKind.SCAN),
+) -> Attachment:
+    """Store one uploaded file for a case after checking its size and real type."""
+    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
+        raise NotAllowed(_("This case belongs to another squad."))
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(
+            _("%(name)s is %(size).1f MB; files may be at most 20 MB.") % {"name": upload.name, "size": size / 1024 / 1024},
+            fields={"file": [_("File larger than 20 MB.")]},
+        )
+    data = upload.read()
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput(_("Files may be at most 20 MB."), fields={"file": [_("File larger than 20 MB.")]})
+    if not data:
+        raise InvalidInput(_("The file is empty."), fields={"file": [_("The file is empty.")]})
+    kind, content_type, suffix = _sniff(data)
+    if kind not in allowed_kinds:
+        raise InvalidInput(_("This kind of file is not accepted here."), fields={"file": [_("Unsupported file type.")]})
+    with transaction.atomic():
+        attachment = Attachment(
+            case=case, event=event, kind=kind, content_type=content_type, size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), caption=caption[:200], uploaded_by=actor,
+        )
+        attachment.file.save(f"upload{suffix}", ContentFile(data), save=False)
+        attachment.save()
+    return attachment
