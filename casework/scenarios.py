@@ -187,7 +187,8 @@ class Scenario:
 
     def _report_progress(self, variant):
         cases.case_report_progress(case=self.case, actor=self.cast.officer, occurred_at=self._moment(7),
-                                   demolished_area=(self.case.illegal_area / 2).quantize(Decimal("0.01")))
+                                   demolished_area=(self.case.demolished_area + (self.case.illegal_area - self.case.demolished_area) / 2
+                                                    ).quantize(Decimal("0.01")))
 
     def _verify(self, variant):
         c = self.cast
@@ -199,7 +200,7 @@ class Scenario:
                            correction_evidence="已按要求整改，补办手续，现场照片三张。")
 
     def _announce(self, variant):
-        self._after_clocks(ClockKind.SELF_DEMOLITION)
+        self._after_clocks(ClockKind.SELF_DEMOLITION, ClockKind.COMMITMENT)
         when = self._moment(1)
         cases.case_announce(case=self.case, actor=self.cast.supervisor, occurred_at=when, announcement_days=10,
                             posted_at_place="违法建筑现场及村委会公告栏")

@@ -163,9 +163,6 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     fresh = Case.objects.select_related("party", "squad", "community").get(pk=case.pk)
     _check_version(fresh, expected_version if expected_version is not None else case.version)
     case = fresh
-    denied = permission_failure(actor, case, spec)
-    if denied:
-        raise NotAllowed(denied.message, guards=[denied])
     if not can_proceed(getattr(case, spec.name), check_conditions=False):
         failure = GuardFailure(
             "state.not_allowed",
@@ -173,6 +170,9 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
             % {"action": spec.label, "status": case.get_status_display()},
         )
         raise GuardsFailed(failure.message, guards=[failure])
+    denied = permission_failure(actor, case, spec)
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
 
     request = TransitionRequest(spec=spec, case=case, actor=actor, occurred_at=occurred_at, data=data)
     failures = request.guard_failures()
