@@ -160,9 +160,10 @@ def case_transition(
 def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     # Work on the row as it is now, not as the caller loaded it: the version check below and
     # the conditional UPDATE in Case.save detect anyone who got in between.
-    fresh = Case.objects.select_related("party", "squad", "community").get(pk=case.pk)
-    _check_version(fresh, expected_version if expected_version is not None else case.version)
-    case = fresh
+    # `expected_version` is the version the user's page or API client showed; without it only
+    # a change racing with this very transaction is detected.
+    case = Case.objects.select_related("party", "squad", "community").get(pk=case.pk)
+    _check_version(case, expected_version)
     if not can_proceed(getattr(case, spec.name), check_conditions=False):
         failure = GuardFailure(
             "state.not_allowed",
