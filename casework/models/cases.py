@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
 from casework.models.parties import Party
 from casework.models.people import Community, Squad
@@ -103,8 +103,13 @@ class OptimisticLockMixin(models.Model):
             self.version += 1
         super().save(*args, **kwargs)
 
-    def _do_update(self, base_qs, *args, **kwargs):
-        return super()._do_update(base_qs.filter(version=self._version_in_database), *args, **kwargs)
+    def _do_update(self, base_qs, using, pk_val, *args, **kwargs):
+        updated = super()._do_update(base_qs.filter(version=self._version_in_database), using, pk_val, *args, **kwargs)
+        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
+            # The row is there but at another version: someone saved it since we read it.
+            # (Returning False would make Django try an INSERT.)
+            raise ConcurrentTransition("Cannot save: the case was changed since it was read.")
+        return updated
 
 
 class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):

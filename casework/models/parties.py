@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +33,10 @@ class Party(models.Model):
 
     def clean(self) -> None:
         if self.identifier:
-            validate_party_identifier(self.kind, self.identifier)
+            try:
+                validate_party_identifier(self.kind, self.identifier)
+            except ValidationError as error:
+                raise ValidationError({"identifier": error.messages}) from error
 
     @property
     def masked_identifier(self) -> str:
