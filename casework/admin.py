@@ -59,30 +59,40 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
-class CalendarAdminMixin:
+class ClocksDependOnThisMixin:
+    """Holidays and periods feed every clock: after an edit, recompute the open cases' clocks."""
+
+    def _recompute_clocks(self):
+        from django.db import transaction
+
+        from casework.tasks import clocks_refresh_open_cases_task
+
+        WorkingCalendar.forget()
+        transaction.on_commit(clocks_refresh_open_cases_task.delay)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        WorkingCalendar.forget()
+        self._recompute_clocks()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        WorkingCalendar.forget()
+        self._recompute_clocks()
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(CalendarAdminMixin, admin.ModelAdmin):
+class HolidayYearAdmin(ClocksDependOnThisMixin, admin.ModelAdmin):
     list_display = ("year", "source")
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(CalendarAdminMixin, admin.ModelAdmin):
+class CalendarExceptionAdmin(ClocksDependOnThisMixin, admin.ModelAdmin):
     list_display = ("date", "is_working_day", "name")
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
 
 
 @admin.register(PeriodSetting)
-class PeriodSettingAdmin(admin.ModelAdmin):
+class PeriodSettingAdmin(ClocksDependOnThisMixin, admin.ModelAdmin):
     list_display = ("key", "length")
 
 

@@ -226,3 +226,15 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
             for c in clocks.values()
         )
     return clocks
+
+
+def clocks_refresh_open_cases(*, batch_size: int = 500) -> int:
+    """Recompute the clocks of every open case, e.g. after the holiday table or a period changed."""
+    WorkingCalendar.forget()
+    calendar = WorkingCalendar.load()
+    count = 0
+    open_cases = Case.objects.exclude(status=CaseStatus.CLOSED).order_by("pk")
+    for case in open_cases.iterator(chunk_size=batch_size):
+        clocks_refresh(case=case, calendar=calendar)
+        count += 1
+    return count

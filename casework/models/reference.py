@@ -60,3 +60,18 @@ class PeriodSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.length}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from casework.deadlines.periods import PERIODS
+
+        configurable = sorted(key for key, period in PERIODS.items() if period.configurable)
+        if self.key not in configurable:
+            raise ValidationError(
+                {"key": _("Only these periods are configurable: %(keys)s.") % {"keys": ", ".join(configurable)}}
+            )
+        if self.key == "announcement" and self.length < 10:
+            raise ValidationError({"length": _("强制法 44 requires at least 10 days.")})
+        if self.length < 1:
+            raise ValidationError({"length": _("A period must be at least 1.")})
