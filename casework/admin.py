@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from casework.deadlines import periods
 from casework.deadlines.calendar import WorkingCalendar
 from casework.models import (
     AgencySetting,
@@ -68,6 +69,7 @@ class ClocksDependOnThisMixin:
         from casework.tasks import clocks_refresh_open_cases_task
 
         WorkingCalendar.forget()
+        periods.forget()
         transaction.on_commit(clocks_refresh_open_cases_task.delay)
 
     def save_model(self, request, obj, form, change):

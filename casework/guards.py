@@ -510,9 +510,11 @@ def suspension_outcome_recorded(request):
 
 
 def served_documents_have_service(request):
+    documents = list(request.case.documents.select_related("service"))
+    superseded = {document.supersedes_id for document in documents if document.supersedes_id}
     unserved = [
-        document.number for document in request.case.documents.all()
-        if document.is_served_type and not hasattr(document, "service") and not document.superseded_by.exists()
+        document.number for document in documents
+        if document.is_served_type and document.pk not in superseded and not hasattr(document, "service")
     ]  # fmt: skip
     if unserved:
         yield GuardFailure(

@@ -45,7 +45,8 @@ class WorkingCalendar:
                 exceptions=dict(CalendarException.objects.values_list("date", "is_working_day")),
                 confirmed_years=frozenset(HolidayYear.objects.values_list("year", flat=True)),
             )
-            cache.set(_CACHE_KEY, calendar, timeout=3600)
+            # Short-lived: with a per-process cache, other processes see an edit within a minute.
+            cache.set(_CACHE_KEY, calendar, timeout=60)
         return calendar
 
     @staticmethod

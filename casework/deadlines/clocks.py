@@ -231,6 +231,7 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
 def clocks_refresh_open_cases(*, batch_size: int = 500) -> int:
     """Recompute the clocks of every open case, e.g. after the holiday table or a period changed."""
     WorkingCalendar.forget()
+    periods.forget()
     calendar = WorkingCalendar.load()
     count = 0
     open_cases = Case.objects.exclude(status=CaseStatus.CLOSED).order_by("pk")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 WORKING_DAYS = "working_days"
@@ -49,13 +50,29 @@ PERIODS: dict[str, Period] = {
 }
 
 
+_CACHE_KEY = "casework:period-overrides:v1"
+
+
+def _overrides() -> dict[str, int]:
+    overrides = cache.get(_CACHE_KEY)
+    if overrides is None:
+        from casework.models import PeriodSetting
+
+        overrides = dict(PeriodSetting.objects.values_list("key", "length"))
+        cache.set(_CACHE_KEY, overrides, timeout=60)
+    return overrides
+
+
+def forget() -> None:
+    """Called when an administrator edits a period so the next computation reads the new value."""
+    cache.delete(_CACHE_KEY)
+
+
 def period_length(key: str) -> int:
     """The length in force: the administrator's value for a configurable period, else the default."""
     period = PERIODS[key]
     if period.configurable:
-        from casework.models import PeriodSetting
-
-        override = PeriodSetting.objects.filter(key=key).values_list("length", flat=True).first()
+        override = _overrides().get(key)
         if override is not None:
             return override
     return period.default

@@ -39,6 +39,7 @@ def case_available_transitions(
     history = CaseHistory.load(case)
     calendar = WorkingCalendar.load()
     result = []
+    clocks = None
     for spec in SPECS.values():
         if not can_proceed(getattr(case, spec.name), check_conditions=False):
             if include_other_states:
@@ -53,6 +54,10 @@ def case_available_transitions(
             continue
         request = TransitionRequest(spec=spec, case=case, actor=user, occurred_at=at, data=None, calendar=calendar,
                                     now=at, history=history)
+        # The clocks depend on the case, not on the transition asked about: compute them once.
+        if clocks is None:
+            clocks = request.clocks
+        request.__dict__["clocks"] = clocks
         reasons = request.guard_failures()
         result.append(AvailableTransition(spec.name, spec.label, not reasons, reasons))
     return result
