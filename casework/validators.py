@@ -14,7 +14,7 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 def resident_id_is_valid(value: str) -> bool:
     if len(value) != 18 or not value[:17].isdigit() or not value[:17].isascii():
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == value[17].upper()
 
 
@@ -22,7 +22,7 @@ def credit_code_is_valid(value: str) -> bool:
     value = value.upper()
     if len(value) != 18 or any(char not in _USCC_ALPHABET for char in value):
         return False
-    total = sum(_USCC_ALPHABET.index(char) * weight for char, weight in zip(value[:17], _USCC_WEIGHTS))
+    total = sum(_USCC_ALPHABET.index(char) * weight for char, weight in zip(value[:17], _USCC_WEIGHTS, strict=True))
     check = (31 - total % 31) % 31
     return _USCC_ALPHABET[check] == value[17]
 
