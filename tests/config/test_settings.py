@@ -6,6 +6,7 @@ its own environment, as a deployment would.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,13 @@ def test_debug_off_with_secret_key_starts_with_the_given_key_and_hosts(tmp_path)
 def test_debug_that_is_not_a_boolean_stops_with_one_line(tmp_path):
     """DEBUG=maybe is refused with one line naming DEBUG, rather than read as on or off."""
     assert_one_line_error(start(tmp_path, DEBUG="maybe"), "DEBUG")
+
+
+def test_readme_documents_every_environment_variable_the_settings_read():
+    """Each variable config/settings.py reads from the environment has a row in README.md."""
+    source = (BASE_DIR / "config" / "settings.py").read_text()
+    variables = set(re.findall(r'(?:environ\.get|env_bool|env_list)\(\s*"([A-Z_]+)"', source))
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "EMAIL_BACKEND"} <= variables
+    readme = (BASE_DIR / "README.md").read_text()
+    undocumented = sorted(name for name in variables if f"`{name}`" not in readme)
+    assert undocumented == []
