@@ -64,13 +64,11 @@ class ClocksDependOnThisMixin:
     """Holidays and periods feed every clock: after an edit, recompute the open cases' clocks."""
 
     def _recompute_clocks(self):
-        from django.db import transaction
-
-        from casework.tasks import clocks_refresh_open_cases_task
+        from casework.tasks import clocks_refresh_open_cases_task, enqueue_on_commit
 
         WorkingCalendar.forget()
         periods.forget()
-        transaction.on_commit(clocks_refresh_open_cases_task.delay)
+        enqueue_on_commit(clocks_refresh_open_cases_task)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -61,13 +61,17 @@ DEMO_CASES: list[tuple[list[str], int, CaseRecipe]] = [
 ]
 
 
-def load_demo_cases(*, cast: Cast, community: Community, stdout=None) -> int:
-    """Create the demo cases that do not exist yet; return how many were created."""
+def load_demo_cases(*, cast: Cast, communities: list[Community], stdout=None) -> int:
+    """Create the demo cases that do not exist yet; return how many were created.
+
+    Each case goes to the community its address starts with (else the first one).
+    """
     created = 0
     today = timezone.now().astimezone(BEIJING).date()
     for path, days_ago, recipe in DEMO_CASES:
         if Case.objects.filter(location=recipe.location).exists():
             continue
+        community = next((c for c in communities if recipe.location.startswith(c.name)), communities[0])
         with transaction.atomic():
             Scenario(cast=cast, community=community, start=today - dt.timedelta(days=days_ago), recipe=recipe).run(path)
         created += 1

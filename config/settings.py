@@ -8,6 +8,7 @@ DEBUG=0 and ALLOWED_HOSTS. Every variable is listed in README.md.
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_list, fail, parse_database_url, validate_broker_url
@@ -81,6 +82,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
 DATABASES = {"default": parse_database_url(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite cannot create the folder of its file; make the embedded default work from a clone.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Wait for the write lock instead of failing at once when two requests write together;
     # IMMEDIATE takes that lock at BEGIN so a transaction never has to upgrade a read lock.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -154,6 +157,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 # Each entry is added by the feature that owns the task (see README, "Background work").
 CELERY_BEAT_SCHEDULE = {
     "fire-due-workflow-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 60.0},
+    "clear-expired-sessions": {"task": "casework.tasks.sessions_clear_expired", "schedule": crontab(hour=3, minute=0)},
 }
 
 # --- Cache ----------------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""`manage.py load_demo`: squads, communities and one account per role, loaded idempotently."""
+
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from casework.models import Community, Role, Squad, User
+
+DEMO_USERNAMES = {
+    "officer1", "officer2", "officer3", "negotiator1", "negotiator2",
+    "supervisor1", "supervisor2", "reviewer1", "head1", "admin",
+}  # fmt: skip
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    models = [*apps.get_app_config("casework").get_models(), *apps.get_app_config("auth").get_models()]
+    return {model._meta.label: model.objects.count() for model in models}
+
+
+@pytest.mark.django_db
+def test_second_run_adds_nothing():
+    """Running load_demo twice leaves every table of casework and auth with the same row count."""
+    load_demo()
+    first = row_counts()
+    load_demo()
+    assert row_counts() == first
+    assert first["casework.Squad"] == 3
+    assert first["casework.Community"] >= 9
+
+
+@pytest.mark.django_db
+def test_fixed_usernames_cover_every_role_and_the_first_squads():
+    """The guide's usernames exist with their roles and squads; together they hold every role."""
+    load_demo()
+    users = {user.username: user for user in User.objects.select_related("squad")}
+    assert DEMO_USERNAMES <= users.keys()
+    assert set().union(*(users[name].roles for name in DEMO_USERNAMES)) == set(Role.values)
+    assert all(user.full_name for user in users.values())
+
+    first, second = Squad.objects.get(code="xiaotang"), Squad.objects.get(code="guanyao")
+    for name in ("officer1", "officer2"):
+        assert users[name].is_field_officer and users[name].squad == first
+        assert users[name].certificate_number
+    assert users["officer3"].is_field_officer and users["officer3"].squad == second
+    assert users["officer3"].certificate_number
+    assert all(users[name].is_negotiator and users[name].squad == first for name in ("negotiator1", "negotiator2"))
+    assert users["supervisor1"].is_supervisor and users["supervisor1"].squad == first
+    assert users["supervisor2"].is_supervisor and users["supervisor2"].squad == second
+    assert users["reviewer1"].is_legal_reviewer and users["reviewer1"].sees_all_squads
+    assert users["head1"].is_head_of_office and users["head1"].sees_all_squads
+    assert users["admin"].is_administrator and users["admin"].is_staff and users["admin"].is_superuser
+    # Every squad has a supervisor and its own communities.
+    for squad in Squad.objects.all():
+        assert squad.members.filter(is_supervisor=True).exists()
+        assert Community.objects.filter(squad=squad).count() >= 3
+
+
+@pytest.mark.django_db
+def test_every_account_logs_in_with_the_demo_password_again_after_a_rerun(settings):
+    """All accounts use DEMO_PASSWORD; a re-run resets a changed password back to it."""
+    settings.DEMO_PASSWORD = "another-demo-password"
+    load_demo()
+    changed = User.objects.get(username="officer1")
+    changed.set_password("changed-by-someone")
+    changed.save()
+
+    load_demo()
+    for username in DEMO_USERNAMES:
+        assert authenticate(username=username, password="another-demo-password") is not None, username
+    assert authenticate(username="officer1", password="changed-by-someone") is None
+
+
+@pytest.mark.django_db
+def test_output_lists_every_account_with_its_password(settings):
+    """The printed table names each demo username, its squad and the password to use."""
+    output = load_demo()
+    lines = output.splitlines()
+    for username in DEMO_USERNAMES:
+        [line] = [line for line in lines if line.startswith(username + " ")]
+        assert settings.DEMO_PASSWORD in line
+    [officer3] = [line for line in lines if line.startswith("officer3 ")]
+    assert "官窑中队" in officer3

@@ -1,0 +1,180 @@
+"""What the whole suite shares: the `postgres` and `worker` markers, and a real Celery worker.
+
+Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL; tests marked `worker`
+only when CELERY_BROKER_URL names a broker and the database is PostgreSQL (the worker is a
+separate process, so it must reach the same test database). Otherwise they are skipped with
+the reason, or fail when TEST_REQUIRE_SERVICES lists the marker (CI sets it, so a
+misconfigured CI run cannot pass by skipping them).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+WORKER_START_TIMEOUT = 60.0
+
+
+def _uses_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _has_broker() -> bool:
+    return not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def _missing_service(marker: str) -> str | None:
+    """Why tests with this marker cannot run here, or None when they can."""
+    if marker == "postgres" and not _uses_postgres():
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if marker == "worker":
+        if not _has_broker():
+            return "needs a Celery broker: set CELERY_BROKER_URL=redis://..."
+        if not _uses_postgres():
+            return "needs PostgreSQL: the worker process must share the test database"
+    return None
+
+
+def _skip_or_fail(marker: str, reason: str) -> None:
+    required = {name.strip() for name in os.environ.get("TEST_REQUIRE_SERVICES", "").split(",")}
+    if marker in required:
+        pytest.fail(f"{reason} (TEST_REQUIRE_SERVICES={os.environ['TEST_REQUIRE_SERVICES']})", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    for marker in ("postgres", "worker"):
+        if item.get_closest_marker(marker):
+            reason = _missing_service(marker)
+            if reason:
+                _skip_or_fail(marker, reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_test_queue():
+    """With a real broker, this session's tasks go to a queue of its own.
+
+    Several test runs may share one Redis (parallel CI jobs, xdist processes); a private queue
+    keeps each run's worker from taking another run's tasks, and nothing is left behind on the
+    shared `celery` queue. Yields the queue name, or None when tasks run in-process.
+    """
+    if not _has_broker():
+        yield None
+        return
+    from config.celery_app import app
+
+    queue = f"pytest-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        # Declaring first tells kombu the queue's bindings, so deleting removes those too.
+        with app.connection_for_write() as connection:
+            declared = app.amqp.queues[queue](connection.default_channel)
+            declared.declare()
+            declared.delete()
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    """A running `celery worker` process that consumes this session's queue."""
+
+    process: subprocess.Popen
+    nodename: str
+    queue: str
+    database: str
+    media_root: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+        """Poll `condition` until it holds; fail with the worker's log if it never does."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.process.poll() is not None:
+                pytest.fail(f"the Celery worker exited ({self.process.returncode}) before {what}:\n{self.log()[-4000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; worker log:\n{self.log()[-4000:]}")
+            time.sleep(0.1)
+
+
+def _with_database_name(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, celery_test_queue, tmp_path_factory):
+    """Start a real `celery worker` on the test database and this session's queue.
+
+    It starts after pytest-django has created the test database (`test_<name>`) and points its
+    DATABASE_URL there. Tests that use it mark themselves `worker` and
+    `django_db(transaction=True)`, because the worker sees only committed rows. Files it writes
+    go to `media_root` (the test's own MEDIA_ROOT is a different, per-test directory).
+    """
+    reason = _missing_service("worker")
+    if reason:
+        _skip_or_fail("worker", reason)
+    from django.db import connection
+
+    from config.celery_app import app
+
+    database = connection.settings_dict["NAME"]
+    nodename = f"{celery_test_queue}@{socket.gethostname()}"
+    directory = tmp_path_factory.mktemp("celery-worker")
+    media_root = directory / "media"
+    log_path = directory / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _with_database_name(settings.DATABASE_URL, database),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "MEDIA_ROOT": str(media_root),
+        "DATA_DIR": str(directory),
+    }
+    # The queue is new, but purge it anyway: a message left by an earlier run under the same
+    # name would otherwise run against this run's database.
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge(celery_test_queue)
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker",
+        "--loglevel=info", "--pool=prefork", "--concurrency=2",
+        "--queues", celery_test_queue, "--hostname", nodename,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = CeleryWorker(process, nodename, celery_test_queue, database, media_root, log_path)
+    try:
+        worker.wait_until(
+            lambda: bool(app.control.ping(destination=[nodename], timeout=0.5)),
+            "the worker to answer a ping",
+            timeout=WORKER_START_TIMEOUT,
+        )
+        yield worker
+    finally:
+        # A warm shutdown lets a running task finish and closes its database connections
+        # before pytest-django drops the test database.
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
