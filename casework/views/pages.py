@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.errors import CaseworkError
+from casework.errors import CaseworkError, InvalidInput
 from casework.forms.transitions import (
     PHOTO_TRANSITIONS,
     TRANSITION_FORMS,
@@ -53,7 +53,7 @@ def _optional_template(name: str) -> str | None:
     """A template another part of the project provides, or None until it exists."""
     try:
         select_template([name])
-    except Exception:  # noqa: BLE001 - TemplateDoesNotExist or a syntax error elsewhere
+    except Exception:
         return None
     return name
 
@@ -63,32 +63,15 @@ def _photos_from(request, field: str = "photos") -> list:
 
 
 def _store_photos(*, case, actor, uploads, event=None) -> None:
+    """Store each photo through the attachments service (which checks the real type and the
+    20 MB limit); a refused photo is reported by name under the photos field."""
     for upload in uploads:
-        attachments.attachment_add(case=case, actor=actor, upload=upload, event=event,
-                                   allowed_kinds=(AttachmentKind.PHOTO,))
-
-
-def _check_photos(uploads) -> list[str]:
-    """Refuse before doing anything else: a file that is not an image, or over 20 MB."""
-    from casework.services.attachments import MAX_ATTACHMENT_BYTES
-
-    errors = []
-    for upload in uploads:
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            errors.append(_("%(name)s is larger than 20 MB.") % {"name": upload.name})
-            continue
-        head = upload.read()
-        upload.seek(0)
         try:
-            from PIL import Image
-
-            import io
-
-            with Image.open(io.BytesIO(head)) as image:
-                image.verify()
-        except Exception:  # noqa: BLE001 - any failure to read it means "not a photo"
-            errors.append(_("%(name)s is not a photo.") % {"name": upload.name})
-    return errors
+            attachments.attachment_add(case=case, actor=actor, upload=upload, event=event,
+                                       allowed_kinds=(AttachmentKind.PHOTO,))
+        except InvalidInput as error:
+            message = f"{upload.name}: {error.message}"
+            raise InvalidInput(message, fields={"photos": [message]}) from error
 
 
 # --- My work ---------------------------------------------------------------------------------
@@ -178,8 +161,7 @@ def lead_new(request):
     photo_errors = []
     if request.method == "POST":
         uploads = _photos_from(request)
-        photo_errors = _check_photos(uploads)
-        if form.is_valid() and not photo_errors:
+        if form.is_valid():
             data = form.cleaned_data
             try:
                 with transaction.atomic():
@@ -197,10 +179,11 @@ def lead_new(request):
 
                     process_start(case=case)
             except CaseworkError as error:
+                photo_errors = error.fields.pop("photos", [])
                 for name, errors in error.fields.items():
                     for message in errors:
                         form.add_error(name if name in form.fields else None, message)
-                if not error.fields:
+                if not error.fields and not photo_errors:
                     form.add_error(None, error.message)
             else:
                 messages.success(request, _("Lead %(number)s registered.") % {"number": case.number})
@@ -236,8 +219,7 @@ def case_action(request, pk: int, name: str):
     photo_errors = []
     if request.method == "POST":
         uploads = _photos_from(request) if takes_photos else []
-        photo_errors = _check_photos(uploads)
-        if form.is_valid() and not photo_errors:
+        if form.is_valid():
             occurred_at = form.cleaned_data["occurred_at"]
             try:
                 with transaction.atomic():
@@ -254,7 +236,9 @@ def case_action(request, pk: int, name: str):
 
                     process_advance(case=case, actor=request.user, action=name)
             except CaseworkError as error:
-                form.add_refusal(error)
+                photo_errors = error.fields.pop("photos", [])
+                if error.guards or error.fields or not photo_errors:
+                    form.add_refusal(error)
             else:
                 messages.success(request, _("%(action)s: done.") % {"action": spec.label})
                 return redirect(case.get_absolute_url())

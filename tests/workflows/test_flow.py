@@ -1,4 +1,3 @@
-import pytest
 from viewflow.workflow.status import STATUS
 
 from casework.models import CaseStatus
