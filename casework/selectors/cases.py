@@ -101,6 +101,7 @@ class ClockView:
     kind: str
     label: str
     due_at: dt.datetime
+    last_day: dt.date
     days_left: int
     is_window: bool
     unconfirmed: bool
@@ -129,7 +130,7 @@ def clock_view(clock: CaseClock, now: dt.datetime) -> ClockView:
     """Days left until the clock ends (negative: days overdue), counted in Beijing dates."""
     last_day = (clock.due_at.astimezone(BEIJING) - dt.timedelta(microseconds=1)).date()
     days_left = (last_day - now.astimezone(BEIJING).date()).days
-    return ClockView(clock.kind, str(clock.get_kind_display()), clock.due_at, days_left, clock.is_window,
+    return ClockView(clock.kind, str(clock.get_kind_display()), clock.due_at, last_day, days_left, clock.is_window,
                      clock.unconfirmed, clock.basis)
 
 

@@ -132,7 +132,10 @@ def case_list_view(request):
 def case_detail(request, pk: int):
     case = case_get(user=request.user, pk=pk)
     page = case_page(case=case)
-    actions = case_available_transitions(case=case, user=request.user)
+    actions = [
+        (action, not action.allowed and _form_supplies(action))
+        for action in case_available_transitions(case=case, user=request.user)
+    ]
     review_steps = [
         (step, ApprovalStep(step).label) for step, (role, states) in APPROVAL_RULES.items()
         if request.user.has_role(role) and case.status in states
@@ -148,6 +151,15 @@ def case_detail(request, pk: int):
         "is_supervisor": request.user.has_role(Role.SUPERVISOR) or request.user.has_role(Role.HEAD_OF_OFFICE),
         "masked_identifier": case.party.masked_identifier if case.party_id else "",
     })
+
+
+def _form_supplies(action) -> bool:
+    """Whether every unmet condition concerns a field of the step's own form (e.g. the facts
+    the prior notice needs are typed into the notice's form): then the form is the way on."""
+    form_class = TRANSITION_FORMS.get(action.name)
+    return bool(form_class and action.reasons) and all(
+        reason.field and reason.field in form_class.base_fields for reason in action.reasons
+    )
 
 
 # --- A lead ----------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def test_case_page_shows_summary_clocks_timeline_documents_and_why_not(client_as
     assert response.context["page"].clocks
     assert len(response.context["page"].events) == 2
     assert response.context["page"].documents
-    file_action = next(a for a in response.context["actions"] if a.name == "file")
+    file_action = next(a for a, form_supplies in response.context["actions"] if a.name == "file")
     assert not file_action.allowed and file_action.reasons[0].code == "permission.role"
     assert str(file_action.reasons[0].message) in body
 
