@@ -383,3 +383,39 @@ def test_language_switch_to_english(client_as, cast):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/casework/"})
     assert response.status_code == 302 and response["Location"] == "/casework/"
     assert '<html lang="en"' in client.get(reverse("casework:my_work")).content.decode()
+
+
+def test_sign_in_page_offers_the_language_switch(client, db):
+    """The sign-in page names the application (not viewflow's demo) and offers English."""
+    body = client.get(reverse("login")).content.decode()
+    assert 'name="language" value="en"' in body and "Viewflow Demo" not in body
+
+
+def test_sign_out_ends_the_session(client_as, cast):
+    client = client_as(cast.officer)
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("casework:my_work")).status_code == 302
+
+
+def test_case_list_overdue_and_other_filters(client_as, cast, started, community):
+    """Overdue lists only cases with a running office clock past its end; newly added/historical, found via,
+    community and officer filter as named."""
+    from casework.models import CaseClock
+
+    late = started(S.INSPECTED)
+    on_time = started(S.INSPECTED)
+    # The scenarios start long ago, so set the filing clocks' ends explicitly: one passed, one ahead.
+    CaseClock.objects.filter(case=late, kind="filing").update(due_at=timezone.now() - dt.timedelta(days=2))
+    CaseClock.objects.filter(case=on_time).update(due_at=timezone.now() + dt.timedelta(days=5))
+    client = client_as(cast.supervisor)
+    url = reverse("casework:case_list")
+    numbers = lambda params: sorted(c.number for c, _ in client.get(url, params).context["rows"])  # noqa: E731
+    assert numbers({"overdue": "1"}) == [late.number]
+    rows = client.get(url, {"overdue": "1"}).context["rows"]
+    assert rows[0][1].overdue and rows[0][1].days_overdue >= 1
+    both = sorted([late.number, on_time.number])
+    assert numbers({"newly_added": "1"}) == both and numbers({"newly_added": "0"}) == []
+    assert numbers({"source": "patrol"}) == both and numbers({"source": "drone"}) == []
+    assert numbers({"community": community.pk}) == both
+    assert numbers({"officer": cast.officer2.pk}) == both
+    assert numbers({"officer": cast.supervisor.pk}) == []
