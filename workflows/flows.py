@@ -208,7 +208,11 @@ class DemolitionFlow(flow.Flow):
         # Everyone holding a role works with the process (inbox, queue, history); which cases
         # they see is decided per case by squad in casework's pages. This replaces granting
         # workflows.view_demolitionprocess to every user, which viewflow otherwise requires.
-        return bool(user.is_authenticated and user.is_active and user.roles)
+        if not (user.is_authenticated and user.is_active and user.roles):
+            return False
+        case = getattr(getattr(obj, "demolitionprocess", obj), "case", None) if obj is not None else None
+        # One process's history shows its case: only to people of the case's squad.
+        return case is None or user.sees_all_squads or case.squad_id == user.squad_id
 
     def start_process(self, activation, case):
         activation.process.case = case

@@ -60,6 +60,7 @@ class Person:
         self.username = username
         self.shots = 0
         self.page.goto(f"{self.base}/casework/")
+        self.shot(f"{username}-sign-in")
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", "x")
         self.page.click("button[type=submit]")

@@ -37,3 +37,11 @@ def test_process_pages_open_for_every_role_holder(client, scenario, cast):
     for name, args in [("inbox", []), ("queue", []), ("archive", []),
                        ("process_detail", [case.process.pk])]:
         assert client.get(flow.reverse(name, args=args)).status_code == 200, name
+
+
+def test_process_history_of_another_squads_case_is_forbidden(client, scenario, other_officer):
+    """viewflow's process page of a case belongs to that case's squad: another squad's officer gets 403."""
+    case = scenario().run(PATHS[S.INSPECTED])
+    load_demo_workflows()
+    client.force_login(other_officer)
+    assert client.get(DemolitionFlow.instance.reverse("process_detail", args=[case.process.pk])).status_code == 403
