@@ -140,6 +140,12 @@ def test_lead_to_closing_through_the_pages(browser, live_server, cast, community
     supervisor.page.wait_for_url(f"**/casework/cases/{case.pk}/")
     assert _state(case) == CaseStatus.FILED
 
+    # The prior notice waits in the squad's queue: the officer takes it from My work.
+    officer.page.goto(f"{officer.base}/casework/")
+    officer.page.click("form[action$='/take/'] button")
+    officer.page.wait_for_url(f"{officer.base}/casework/")
+    officer.shot("officer1-my-work-taken")
+    assert case.process.task_set.get(status="ASSIGNED").owner == cast.officer
     officer.open_case(case)
     officer.act(case, "notify")
     officer.page.fill("textarea[name=facts]", "当事人未取得建设工程规划许可证，擅自建设。")
