@@ -112,3 +112,9 @@ def test_legal_review_task_goes_to_the_reviewer(scenario, cast):
     tasks = list(open_tasks(case=case))
     assert [t.flow_task.name for t in tasks] == ["legal_review"]
     assert tasks[0].owner == cast.reviewer
+
+
+def test_hearing_branch(scenario):
+    """A hearing request opens the hearing task; after the hearing the case goes to review as usual."""
+    seen = _run_and_check(scenario(), [*PATHS[S.HEARING], "submit_review", "decide"])
+    assert S.HEARING in seen and seen[-1] == S.DECIDED
