@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from casework.views.health import healthz
+from config.site import site
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", site.urls),
 ]

@@ -1,0 +1,169 @@
+"""Reads for the pages and the API: which cases a user sees, lists with filters, one case's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.deadlines.calendar import BEIJING
+from casework.models import Case, CaseClock, CaseEvent, CaseStatus, User
+from casework.models.attachments import Attachment, AttachmentKind
+
+
+def case_visible(*, user: User) -> QuerySet[Case]:
+    """The cases `user` may see: their squad's, or all for office-wide roles."""
+    cases = Case.objects.all()
+    if not user.sees_all_squads:
+        cases = cases.filter(squad_id=user.squad_id) if user.squad_id else cases.none()
+    return cases
+
+
+def case_get(*, user: User, pk: int) -> Case:
+    """One case for its page; another squad's case is 'not found' (its existence is not disclosed)."""
+    case = (
+        case_visible(user=user)
+        .select_related("party", "squad", "community")
+        .prefetch_related("officers", "negotiators")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404(_("No such case."))
+    return case
+
+
+def _running_clocks(now: dt.datetime):
+    return CaseClock.objects.filter(satisfied_at__isnull=True).order_by("is_window", "due_at")
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    overdue = CaseClock.objects.filter(
+        case=OuterRef("pk"), satisfied_at__isnull=True, is_window=False, due_at__lt=now
+    )
+    return Q(Exists(overdue)) & ~Q(status=CaseStatus.SUSPENDED)
+
+
+@dataclass
+class CaseFilters:
+    status: str = ""
+    squad: int | None = None
+    community: int | None = None
+    officer: int | None = None
+    newly_added: bool | None = None
+    overdue: bool = False
+    source: str = ""
+    q: str = ""
+    closed: bool | None = None
+
+
+def case_list(*, user: User, filters: CaseFilters, now: dt.datetime | None = None) -> QuerySet[Case]:
+    """The cases `user` sees, filtered and searched (by case number, party's name or address,
+    or location), newest first, with what a list row shows loaded in a fixed number of queries."""
+    now = now or timezone.now()
+    cases = case_visible(user=user)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.squad:
+        cases = cases.filter(squad_id=filters.squad)
+    if filters.community:
+        cases = cases.filter(community_id=filters.community)
+    if filters.officer:
+        cases = cases.filter(officers__id=filters.officer)
+    if filters.newly_added is not None:
+        cases = cases.filter(is_newly_added=filters.newly_added)
+    if filters.source:
+        cases = cases.filter(source=filters.source)
+    if filters.overdue:
+        cases = cases.filter(overdue_q(now))
+    if filters.closed is not None:
+        cases = cases.filter(status=CaseStatus.CLOSED) if filters.closed else cases.exclude(status=CaseStatus.CLOSED)
+    text = (filters.q or "").strip()
+    if text:
+        cases = cases.filter(
+            Q(number__icontains=text) | Q(party__name__icontains=text) | Q(party__address__icontains=text)
+            | Q(location__icontains=text)
+        )
+    return (
+        cases.distinct()
+        .select_related("party", "squad", "community")
+        .prefetch_related(Prefetch("clocks", queryset=_running_clocks(now), to_attr="running_clocks"))
+        .order_by("-year", "-sequence")
+    )
+
+
+@dataclass
+class ClockView:
+    kind: str
+    label: str
+    due_at: dt.datetime
+    last_day: dt.date
+    days_left: int
+    is_window: bool
+    unconfirmed: bool
+    basis: str
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0 and not self.is_window
+
+    @property
+    def urgency(self) -> str:
+        if self.is_window:
+            return "window"
+        if self.days_left < 0:
+            return "overdue"
+        if self.days_left <= 3:
+            return "soon"
+        return "ok"
+
+
+def clock_view(clock: CaseClock, now: dt.datetime) -> ClockView:
+    """Days left until the clock ends (negative: days overdue), counted in Beijing dates."""
+    last_day = (clock.due_at.astimezone(BEIJING) - dt.timedelta(microseconds=1)).date()
+    days_left = (last_day - now.astimezone(BEIJING).date()).days
+    return ClockView(clock.kind, str(clock.get_kind_display()), clock.due_at, last_day, days_left, clock.is_window,
+                     clock.unconfirmed, clock.basis)
+
+
+def most_urgent_clock(clocks: list[CaseClock], now: dt.datetime, *, suspended: bool = False) -> ClockView | None:
+    """The office's running clock ending first (the party's windows only if nothing else runs)."""
+    if suspended or not clocks:
+        return None
+    running = [c for c in clocks if c.satisfied_at is None]
+    if not running:
+        return None
+    running.sort(key=lambda c: (c.is_window, c.due_at))
+    return clock_view(running[0], now)
+
+
+@dataclass
+class CasePage:
+    case: Case
+    clocks: list[ClockView]
+    events: list[CaseEvent]
+    documents: list
+    photos: list[Attachment]
+    other_attachments: list[Attachment]
+
+
+def case_page(*, case: Case, now: dt.datetime | None = None) -> CasePage:
+    """Everything the case page shows besides the available actions, in a fixed number of queries."""
+    now = now or timezone.now()
+    clocks = [clock_view(c, now) for c in case.clocks.filter(satisfied_at__isnull=True).order_by("is_window", "due_at")]
+    events = list(case.events.select_related("actor").order_by("occurred_at", "id"))
+    documents = list(case.documents.select_related("service").order_by("created_at", "id"))
+    attachments = list(case.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
+    return CasePage(
+        case=case, clocks=clocks, events=events, documents=documents,
+        photos=[a for a in attachments if a.kind == AttachmentKind.PHOTO],
+        other_attachments=[a for a in attachments if a.kind != AttachmentKind.PHOTO],
+    )

@@ -1,0 +1,1 @@
+from tests.casework.conftest import *  # noqa: F403

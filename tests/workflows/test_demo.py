@@ -1,0 +1,27 @@
+from casework.models import CaseStatus
+from casework.scenarios import PATHS
+from workflows.demo import load_demo_workflows
+from workflows.selectors import work_for
+from workflows.services import open_tasks
+
+S = CaseStatus
+
+
+def test_demo_cases_get_processes_and_every_role_sees_work(scenario, cast):
+    """Cases built by the scenarios without a process get one whose open task matches their state, so the
+    officer, the supervisor and the negotiator each find their own work; a second run starts nothing."""
+    reported = scenario().run(PATHS[S.REPORTED])
+    inspected = scenario().run(PATHS[S.INSPECTED])
+    persuading = scenario().run(PATHS[S.PERSUADING])
+    closed = scenario().run(PATHS[S.CLOSED])
+
+    assert load_demo_workflows() == 4
+    assert load_demo_workflows() == 0
+
+    assert [t.flow_task.name for t in open_tasks(case=reported)] == ["inspect"]
+    assert [t.flow_task.name for t in open_tasks(case=inspected)] == ["approve_filing"]
+    assert [t.flow_task.name for t in open_tasks(case=persuading)] == ["persuade"]
+    assert list(open_tasks(case=closed)) == []
+    assert {item.case.pk for item in work_for(user=cast.officer)} == {reported.pk}
+    assert {item.case.pk for item in work_for(user=cast.supervisor)} == {inspected.pk}
+    assert {item.case.pk for item in work_for(user=cast.negotiator)} == {persuading.pk}

@@ -1,0 +1,220 @@
+"""The demolition case as a viewflow process: who does what next.
+
+Read it top to bottom next to procedure.md. The process keeps no legal state: every human
+task completes when the casework service performs one of its transitions (or records its
+approval), and the gateways then read the case to decide which task comes next. The case's
+status stays the only record of where it stands.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from casework.models import ApprovalStep, CaseStatus, DecisionKind, Role
+from casework.selectors.approvals import approval_in_force_now
+from workflows.assignment import sole_candidate
+from workflows.models import DemolitionProcess
+
+S = CaseStatus
+
+
+class CaseTask(flow.View):
+    """A person's step on a case: do one of `actions` (transition names, or `approve:<step>`
+    for an opinion), offered to everyone holding `role` who may work on the case."""
+
+    def __init__(self, *actions: str, role: str):
+        from workflows.views import TaskOpenView
+
+        super().__init__(TaskOpenView.as_view())
+        self.actions = actions
+        self.role = role
+        self._owner_permission = role  # the queue query matches it against a user's roles
+        self._owner_permission_obj = None
+        self._owner = lambda activation: sole_candidate(case=activation.process.case, role=role)
+
+    def can_assign(self, user, task):
+        from workflows.assignment import task_candidates
+
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return task_candidates(case=task.process.demolitionprocess.case, role=self.role).filter(pk=user.pk).exists()
+
+    def can_execute(self, user, task):
+        return task.owner_id == getattr(user, "pk", None)
+
+
+def status_in(*states: str):
+    return lambda activation: activation.process.case.status in states
+
+
+def review_approved(step: str):
+    return lambda activation: approval_in_force_now(case=activation.process.case, step=step) is not None
+
+
+def _lock_impl():
+    # Postgres: lock the process row; SQLite serialises writers anyway (IMMEDIATE transactions).
+    return lock.select_for_update_lock if connection.vendor == "postgresql" else lock.no_lock
+
+
+class _Lock:
+    """Chooses the lock when used, not at import (the database is known only then)."""
+
+    def __call__(self, flow_class, process_pk):
+        return _lock_impl()(flow_class, process_pk)
+
+
+class DemolitionFlow(flow.Flow):
+    process_class = DemolitionProcess
+    lock_impl = _Lock()
+    process_title = _("Demolition case")
+    process_description = _("An illegal building from the first report to closure.")
+
+    # A lead is registered (casework.services.cases.case_register); the process follows it.
+    start = flow.StartHandle(this.start_process).Annotation(title=_("Lead registered")).Next(this.where)
+
+    # Every step ends here: the case's state says what comes next.
+    where = (
+        flow.Switch()
+        .Annotation(title=_("Where does the case stand?"))
+        .Case(this.inspect, status_in(S.REPORTED))
+        .Case(this.approve_filing, status_in(S.INSPECTED))
+        .Case(this.serve_prior_notice, status_in(S.FILED))
+        .Case(this.await_party, status_in(S.NOTIFIED))
+        .Case(this.hold_hearing, status_in(S.HEARING))
+        .Case(this.reviewed, status_in(S.UNDER_REVIEW))
+        .Case(this.demolish_or_rectify, status_in(S.DECIDED))
+        .Case(this.persuade, status_in(S.PERSUADING))
+        .Case(this.self_demolition, status_in(S.SELF_DEMOLITION_COMMITTED, S.SELF_DEMOLISHING))
+        .Case(this.issue_demand, status_in(S.ANNOUNCED))
+        .Case(this.execution_reviewed, status_in(S.DEMAND_ISSUED))
+        .Case(this.force_demolish, status_in(S.EXECUTION_DECIDED))
+        .Case(this.verify_forced, status_in(S.FORCED_DEMOLISHED))
+        .Case(this.close, status_in(S.VERIFIED, S.RECTIFIED))
+        .Case(this.suspended, status_in(S.SUSPENDED))
+        .Default(this.end)
+    )
+
+    # 1. Inspection by two certified officers; the supervisor files or dismisses.
+    inspect = (
+        CaseTask("inspect", "dismiss", role=Role.FIELD_OFFICER)
+        .Annotation(title=_("Inspect the site"))
+        .Next(this.where)
+    )
+    approve_filing = (
+        CaseTask("file", "dismiss", role=Role.SUPERVISOR)
+        .Annotation(title=_("Approve filing"))
+        .Next(this.where)
+    )
+
+    # 2. Prior notice, then the party's statement and hearing windows (or a hearing).
+    serve_prior_notice = (
+        CaseTask("notify", role=Role.FIELD_OFFICER).Annotation(title=_("Serve the prior notice")).Next(this.where)
+    )
+    await_party = (
+        CaseTask("submit_review", "request_hearing", role=Role.FIELD_OFFICER)
+        .Annotation(title=_("Hear the party, then submit for legal review"))
+        .Next(this.where)
+    )
+    hold_hearing = (
+        CaseTask("submit_review", role=Role.FIELD_OFFICER)
+        .Annotation(title=_("Hold the hearing, then submit for legal review"))
+        .Next(this.where)
+    )
+
+    # 3. Legal review, then the supervisor's decision.
+    reviewed = (
+        flow.If(review_approved(ApprovalStep.LEGAL_REVIEW_DECISION))
+        .Annotation(title=_("Legal review approved?"))
+        .Then(this.decide)
+        .Else(this.legal_review)
+    )
+    legal_review = (
+        CaseTask(f"approve:{ApprovalStep.LEGAL_REVIEW_DECISION}", role=Role.LEGAL_REVIEWER)
+        .Annotation(title=_("Legal review of the decision"))
+        .Next(this.where)
+    )
+    decide = CaseTask("decide", role=Role.SUPERVISOR).Annotation(title=_("Decide")).Next(this.where)
+
+    # 4. Demolish or rectify.
+    demolish_or_rectify = (
+        flow.If(lambda activation: activation.process.case.decision_kind == DecisionKind.RECTIFY)
+        .Annotation(title=_("Rectification ordered?"))
+        .Then(this.rectify)
+        .Else(this.assign_negotiators)
+    )
+    rectify = CaseTask("rectify", role=Role.FIELD_OFFICER).Annotation(title=_("Verify rectification")).Next(this.where)
+
+    # 5a. The self-demolition path: persuasion, commitment, progress, verification.
+    assign_negotiators = (
+        CaseTask("assign_negotiators", "announce", role=Role.SUPERVISOR)
+        .Annotation(title=_("Assign negotiators"))
+        .Next(this.where)
+    )
+    persuade = (
+        CaseTask("commit_self_demolition", role=Role.NEGOTIATOR)
+        .Annotation(title=_("Persuade the party to demolish"))
+        .Next(this.where)
+    )
+    self_demolition = (
+        CaseTask("report_progress", "verify", role=Role.FIELD_OFFICER)
+        .Annotation(title=_("Follow the self-demolition and verify it"))
+        .Next(this.where)
+    )
+
+    # 5b. The forced path: announcement (from the supervisor's tasks above), demand, review,
+    # the head of office's decision, the demolition.
+    issue_demand = (
+        CaseTask("issue_demand", role=Role.FIELD_OFFICER).Annotation(title=_("Issue the written demand")).Next(this.where)
+    )
+    execution_reviewed = (
+        flow.If(review_approved(ApprovalStep.LEGAL_REVIEW_EXECUTION))
+        .Annotation(title=_("Execution reviewed?"))
+        .Then(this.decide_execution)
+        .Else(this.execution_review)
+    )
+    execution_review = (
+        CaseTask(f"approve:{ApprovalStep.LEGAL_REVIEW_EXECUTION}", role=Role.LEGAL_REVIEWER)
+        .Annotation(title=_("Legal review of compulsory execution"))
+        .Next(this.where)
+    )
+    decide_execution = (
+        CaseTask("decide_execution", role=Role.HEAD_OF_OFFICE)
+        .Annotation(title=_("Decide compulsory execution"))
+        .Next(this.where)
+    )
+    force_demolish = (
+        CaseTask("force_demolish", role=Role.FIELD_OFFICER).Annotation(title=_("Carry out the demolition")).Next(this.where)
+    )
+    verify_forced = (
+        CaseTask("verify", role=Role.FIELD_OFFICER).Annotation(title=_("Verify the demolition")).Next(this.where)
+    )
+
+    # 6. Closing.
+    close = CaseTask("close", role=Role.SUPERVISOR).Annotation(title=_("Close the case")).Next(this.where)
+
+    # The suspension detour: the supervisor resumes (or the head of office terminates).
+    suspended = (
+        CaseTask("resume", "terminate", role=Role.SUPERVISOR)
+        .Annotation(title=_("Resume the suspended case"))
+        .Next(this.where)
+    )
+
+    end = flow.End().Annotation(title=_("Closed"))
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        # Everyone holding a role works with the process (inbox, queue, history); which cases
+        # they see is decided per case by squad in casework's pages. This replaces granting
+        # workflows.view_demolitionprocess to every user, which viewflow otherwise requires.
+        if not (user.is_authenticated and user.is_active and user.roles):
+            return False
+        case = getattr(getattr(obj, "demolitionprocess", obj), "case", None) if obj is not None else None
+        # One process's history shows its case: only to people of the case's squad.
+        return case is None or user.sees_all_squads or case.squad_id == user.squad_id
+
+    def start_process(self, activation, case):
+        activation.process.case = case
+        return activation.process
+

@@ -1,0 +1,79 @@
+"""Keeping the process in step with the case: a task completes when its case moves on."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import STATUS
+
+from casework.errors import InvalidInput, NotAllowed
+from casework.models import Case, User
+from workflows.flows import DemolitionFlow
+from workflows.models import DemolitionProcess
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def process_start(*, case: Case) -> DemolitionProcess:
+    """Start the case's process (called right after the lead is registered)."""
+    return DemolitionFlow.start.run(case=case)
+
+
+def open_tasks(*, case: Case):
+    return DemolitionFlow.task_class.objects.filter(process__demolitionprocess__case=case, status__in=OPEN)
+
+
+def process_advance(*, case: Case, actor: User, action: str) -> None:
+    """The casework service has just performed `action` (a transition, or `approve:<step>`):
+    complete the case's open tasks so the flow reads the case again and opens the next one.
+
+    The task is completed whoever owned it: the case's state is the authority, and the
+    task keeps who actually acted and what they did.
+    """
+    process = DemolitionProcess.objects.filter(case=case).first()
+    if process is None:
+        return
+    with transaction.atomic(), DemolitionFlow.lock(process.pk):
+        for task in open_tasks(case=case).select_related("process"):
+            activation = task.flow_task.activation_class(task)
+            task.data = {**(task.data or {}), "action": action, "by": actor.pk}
+            if task.status == STATUS.NEW:
+                activation.assign(actor)
+            elif task.owner_id != actor.pk:
+                activation.reassign(actor)
+            if task.status != STATUS.STARTED:
+                activation.start(None)
+            activation.execute()
+
+
+def task_take(*, task, actor: User) -> None:
+    """The actor takes an unassigned task offered to their role and squad."""
+    with transaction.atomic(), DemolitionFlow.lock(task.process_id):
+        task.refresh_from_db()
+        if not task.flow_task.can_assign(actor, task):
+            raise NotAllowed(_("You may not take this task."))
+        task.flow_task.activation_class(task).assign(actor)
+
+
+def task_reassign(*, task, actor: User, to: User) -> None:
+    """A supervisor hands a task to another person who may do it."""
+    from casework.models import Role
+    from workflows.assignment import task_candidates
+
+    case = task.process.demolitionprocess.case
+    if not (actor.has_role(Role.SUPERVISOR) or actor.has_role(Role.HEAD_OF_OFFICE)):
+        raise NotAllowed(_("Only a supervisor may reassign tasks."))
+    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
+        raise NotAllowed(_("This case belongs to another squad."))
+    if not task_candidates(case=case, role=task.flow_task.role).filter(pk=to.pk).exists():
+        message = _("%(name)s may not do this task.") % {"name": to.display_name}
+        raise InvalidInput(message, fields={"owner": [message]})
+    with transaction.atomic(), DemolitionFlow.lock(task.process_id):
+        task.refresh_from_db()
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(to)
+        elif task.status == STATUS.ASSIGNED:
+            activation.reassign(to)
+        else:
+            raise InvalidInput(_("This task is no longer open."))
