@@ -15,8 +15,21 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def process_start(*, case: Case) -> DemolitionProcess:
-    """Start the case's process (called right after the lead is registered)."""
-    return DemolitionFlow.start.run(case=case)
+    """Start the case's process (when the lead is registered); a case has one process only."""
+    existing = DemolitionProcess.objects.filter(case=case).first()
+    return existing or DemolitionFlow.start.run(case=case)
+
+
+# Approvals that end a task of their own (the legal reviewer's); others happen inside a task.
+TASK_ENDING_APPROVALS = ("approve:legal_review_decision", "approve:legal_review_execution")
+
+
+def process_follow_case(*, case: Case, actor: User, action: str) -> None:
+    """Hook called by casework after every change to a case (see casework.services.hooks)."""
+    if action == "register":
+        process_start(case=case)
+    elif not action.startswith("approve:") or action in TASK_ENDING_APPROVALS:
+        process_advance(case=case, actor=actor, action=action)
 
 
 def open_tasks(*, case: Case):

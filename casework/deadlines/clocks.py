@@ -115,8 +115,12 @@ def compute_clocks(
     if assigned:
         computed, rule = _period(calendar, assigned.occurred_at, "first_talk")
         first_talk = next((t for t in history.talks() if t.occurred_at >= assigned.occurred_at), None)
+        # Persuasion also ends when the case leaves it (committed, verified, announced, terminated).
+        left = history.first_transition_after(
+            assigned.occurred_at, "commit_self_demolition", "verify", "announce", "terminate")
+        ended = min((e for e in (first_talk, left) if e), key=lambda e: e.occurred_at, default=None)
         clocks[ClockKind.FIRST_TALK] = _clock(
-            ClockKind.FIRST_TALK, assigned.occurred_at, computed, rule, "first_talk", first_talk
+            ClockKind.FIRST_TALK, assigned.occurred_at, computed, rule, "first_talk", ended
         )
     talks = history.talks()
     if talks and (case.status in PERSUASION_STATES or history.last_transition("assign_negotiators")):

@@ -23,6 +23,7 @@ from casework.models import (
     User,
 )
 from casework.models.cases import COMMITTABLE_STATES
+from casework.services.hooks import case_changed
 
 S = CaseStatus
 
@@ -82,6 +83,7 @@ def approval_record(
         )
         if step == ApprovalStep.DECISION_EXTENSION:
             clocks_refresh(case=case)
+        case_changed(case=case, actor=actor, action=f"approve:{step}")
     return approval
 
 

@@ -26,6 +26,7 @@ from casework.models import (
     User,
 )
 from casework.services.documents import document_issue
+from casework.services.hooks import case_changed
 from casework.services.numbering import number_next
 from casework.services.parties import party_save
 from casework.transitions import SPECS, TransitionRequest, permission_failure
@@ -122,6 +123,7 @@ def case_register(
             data={"source": source, "location": case.location, "description": description,
                   "party": party or None, "illegal_area": illegal_area},
         )
+        case_changed(case=case, actor=actor, action="register")
     return case
 
 
@@ -196,6 +198,7 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     for document_type in spec.documents(request):
         document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at))
     clocks_refresh(case=case, history=CaseHistory.load(case), calendar=request.calendar)
+    case_changed(case=case, actor=actor, action=spec.name)
     return case
 
 

@@ -187,9 +187,6 @@ def lead_new(request):
                     )
                     event = case.events.filter(kind=EventKind.REGISTRATION).first()
                     _store_photos(case=case, actor=user, uploads=uploads, event=event)
-                    from workflows.services import process_start
-
-                    process_start(case=case)
             except CaseworkError as error:
                 photo_errors = error.fields.pop("photos", [])
                 for name, errors in error.fields.items():
@@ -244,9 +241,6 @@ def case_action(request, pk: int, name: str):
                     if isinstance(form, ServiceFields):
                         _serve_document(case=case, actor=request.user, form=form, occurred_at=occurred_at,
                                         event_documents=list(Document.objects.filter(event=event)))
-                    from workflows.services import process_advance
-
-                    process_advance(case=case, actor=request.user, action=name)
             except CaseworkError as error:
                 photo_errors = error.fields.pop("photos", [])
                 if error.guards or error.fields or not photo_errors:
@@ -277,9 +271,6 @@ def case_review(request, pk: int, step: str):
             with transaction.atomic():
                 approvals.approval_record(case=case, actor=request.user, step=step, decision=data["decision"],
                                           opinion=data["opinion"], occurred_at=data["occurred_at"])
-                from workflows.services import process_advance
-
-                process_advance(case=case, actor=request.user, action=f"approve:{step}")
         except CaseworkError as error:
             for name, errors in error.fields.items():
                 for message in errors:

@@ -3,7 +3,7 @@ from viewflow.workflow.status import STATUS
 from casework.models import CaseStatus
 from casework.scenarios import FORCED_CLOSED_PATH, PATHS
 from workflows.models import DemolitionProcess
-from workflows.services import open_tasks, process_advance, process_start
+from workflows.services import open_tasks, process_start
 
 S = CaseStatus
 
@@ -54,7 +54,6 @@ def _run_and_check(scenario, steps):
     seen = [S.REPORTED]
     for step in steps:
         case = scenario.run([step])
-        process_advance(case=case, actor=_actor_of(scenario, step), action=step.split(":")[0])
         seen.append(case.status)
         if case.status == S.CLOSED:
             assert _open_task_names(case) == []
@@ -79,12 +78,10 @@ def test_forced_path_goes_through_review_and_the_head_of_office(scenario):
     process_start(case=case)
     for step in PATHS[S.DEMAND_ISSUED][:]:
         case = sc.run([step])
-        process_advance(case=case, actor=_actor_of(sc, step), action=step)
     assert _open_task_names(case) == ["execution_review"]
     remaining = FORCED_CLOSED_PATH[len(PATHS[S.DEMAND_ISSUED]):]
     for step in remaining:
         case = sc.run([step])
-        process_advance(case=case, actor=_actor_of(sc, step), action=step)
         expected = [] if case.status == S.CLOSED else [expected_task(case)]
         assert _open_task_names(case) == expected, (step, case.status)
 
@@ -103,12 +100,10 @@ def test_legal_review_task_goes_to_the_reviewer(scenario, cast):
     process_start(case=case)
     for step in ["inspect", "file", "notify"]:
         case = sc.run([step])
-        process_advance(case=case, actor=_actor_of(sc, step), action=step)
     from casework.services import cases
 
     sc._after_clocks("statement", "hearing_request")
     cases.case_submit_review(case=case, actor=cast.officer, occurred_at=sc._moment(1))
-    process_advance(case=case, actor=cast.officer, action="submit_review")
     tasks = list(open_tasks(case=case))
     assert [t.flow_task.name for t in tasks] == ["legal_review"]
     assert tasks[0].owner == cast.reviewer

@@ -45,6 +45,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo squads: {len(demo.SQUADS)}, accounts: {len(users)}.")
         created = demo.load_demo_cases(self.stdout)
         self.stdout.write(f"Demo cases added: {created}.")
+        # Cases registered before the workflow existed get their process now (idempotent).
+        from workflows.demo import load_demo_workflows
+
+        load_demo_workflows()
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (one password for all: {password}):")
         self.stdout.write(accounts_table(users, password))

@@ -16,7 +16,7 @@ from PIL import Image
 from casework.models import Case, CaseStatus
 from casework.models.attachments import Attachment
 from casework.scenarios import PATHS
-from workflows.services import open_tasks, process_advance, process_start
+from workflows.services import open_tasks, process_start
 
 S = CaseStatus
 
@@ -54,7 +54,6 @@ def started(scenario):
         process_start(case=case)
         for step in PATHS[status]:
             case = sc.run([step])
-            process_advance(case=case, actor=sc.cast.officer, action=step)
         return case
 
     return build
@@ -363,12 +362,10 @@ def test_legal_reviewer_approves_through_the_review_form(client_as, cast, scenar
     process_start(case=case)
     for step in ["inspect", "file", "notify"]:
         case = sc.run([step])
-        process_advance(case=case, actor=cast.officer, action=step)
     from casework.services import cases
 
     sc._after_clocks("statement", "hearing_request")
     cases.case_submit_review(case=case, actor=cast.officer, occurred_at=sc._moment(1))
-    process_advance(case=case, actor=cast.officer, action="submit_review")
     url = reverse("casework:case_review", args=[case.pk, "legal_review_decision"])
     response = client_as(cast.reviewer).post(url, {"decision": "approve", "opinion": "同意。",
                                                    "occurred_at": local(sc._moment(1))})
