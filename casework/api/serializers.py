@@ -13,6 +13,9 @@ from rest_framework import serializers
 
 from casework.deadlines.calendar import BEIJING
 from casework.models import (
+    Approval,
+    ApprovalDecision,
+    ApprovalStep,
     Attachment,
     Case,
     CaseClock,
@@ -221,6 +224,27 @@ class EventSerializer(serializers.ModelSerializer):
             value = party["identifier"]
             data["party"] = {**party, "identifier": value[:6] + "*" * (len(value) - 10) + value[-4:]}
         return data
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+class ApprovalInputSerializer(StrictSerializer):
+    """An opinion given inside a state (procedure.md, "Approvals inside a state")."""
+
+    step = serializers.ChoiceField(choices=ApprovalStep.choices)
+    decision = serializers.ChoiceField(choices=ApprovalDecision.choices)
+    opinion = text(required=True)
+    days = serializers.IntegerField(min_value=1, max_value=3650, required=False,
+                                    help_text=_("For an extension of the decision period: by how many days."))
+    occurred_at = moment_field(required=False, help_text=_("When it was given; now if not given."))
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = PersonSerializer()
+
+    class Meta:
+        model = Approval
+        fields = ["id", "step", "decision", "opinion", "approver", "role", "data", "occurred_at", "recorded_at"]
 
 
 # --- documents, photos -----------------------------------------------------------------------

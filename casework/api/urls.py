@@ -15,6 +15,7 @@ urlpatterns = [
         for name, view in views.TRANSITION_VIEWS.items()
     ],
     path("cases/<int:pk>/transitions/<str:name>/", views.UnknownTransitionView.as_view(), name="case_transition"),
+    path("cases/<int:pk>/approvals/", views.CaseApprovalsView.as_view(), name="case_approvals"),
     path("cases/<int:pk>/events/", views.CaseEventsView.as_view(), name="case_events"),
     path("cases/<int:pk>/photos/", views.CasePhotosView.as_view(), name="case_photos"),
     path("cases/<int:pk>/documents/", views.CaseDocumentsView.as_view(), name="case_documents"),

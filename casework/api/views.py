@@ -27,6 +27,7 @@ from casework.selectors.cases import case_list_search, case_list_visible
 from casework.selectors.clocks import clock_list_overdue
 from casework.selectors.transitions import case_available_transitions
 from casework.services.api_tokens import api_token_issue
+from casework.services.approvals import approval_record
 from casework.services.attachments import attachment_add
 from casework.services.cases import case_register, case_transition
 from casework.services.documents import document_serve
@@ -215,6 +216,23 @@ def _transition_view(name: str) -> type[CaseTransitionView]:
 
 
 TRANSITION_VIEWS = {name: _transition_view(name) for name in TRANSITION_INPUTS}
+
+
+class CaseApprovalsView(ApiView):
+    serializer_class = s.ApprovalSerializer
+
+    @extend_schema(request=s.ApprovalInputSerializer, responses={201: s.ApprovalSerializer, **errors(*WRITE_ERRORS)},
+                   tags=["transitions"])
+    def post(self, request, pk: int):
+        """Give an opinion the next transition needs: the legal review before `decide` and
+        `decide_execution`, a long commitment, an emergency, an extension of the 90 days."""
+        case = self.visible_case(pk)
+        serializer = s.ApprovalInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        extra = {"days": data.pop("days")} if "days" in data else None
+        approval = approval_record(case=case, actor=request.user, data=extra, **data)
+        return Response(s.ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
 
 
 class CaseEventsView(ApiView):
