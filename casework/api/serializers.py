@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -259,14 +258,15 @@ class DocumentSerializer(serializers.ModelSerializer):
         model = Document
         fields = ["id", "type", "type_label", "number", "status", "sha256", "size", "url", "issued_at", "served_at"]
 
-    def get_url(self, document) -> str | None:
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, document):
         if not document.pdf:
             return None
         request = self.context.get("request")
         path = f"/api/v1/documents/{document.pk}/pdf/"
         return request.build_absolute_uri(path) if request else path
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_served_at(self, document):
         service = getattr(document, "service", None)
         return serializers.DateTimeField().to_representation(service.served_at) if service else None

@@ -72,7 +72,13 @@ class ApiView(generics.GenericAPIView):
         super().initial(request, *args, **kwargs)
 
     def query(self, serializer_class) -> dict:
+        """The query string checked by `serializer_class`; an empty value counts as no value
+        only for text (a blank number or choice is an error, not "unfiltered")."""
         serializer = serializer_class(data=self.request.query_params)
+        blank = [name for name, field in serializer.fields.items()
+                 if self.request.query_params.get(name) == "" and not isinstance(field, s.serializers.CharField)]
+        if blank:
+            raise exceptions.ValidationError({name: [gettext("Give a value or leave the parameter out.")] for name in blank})
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
