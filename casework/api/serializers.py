@@ -40,11 +40,18 @@ class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, so a typo never passes silently."""
 
     def to_internal_value(self, data):
+        unknown = {}
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
-        return super().to_internal_value(data)
+            unknown = {name: [_("Unknown field.")] for name in sorted(set(data) - set(self.fields))}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **unknown}) from error
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class IdField(serializers.PrimaryKeyRelatedField):

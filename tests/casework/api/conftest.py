@@ -17,6 +17,12 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is slow on purpose; these tests log in often and test tokens, not hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def client_for(user=None, language: str = "en") -> APIClient:
     """An API client speaking `language`, authenticated with a real token of `user` (if any)."""
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
