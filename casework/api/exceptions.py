@@ -109,7 +109,7 @@ def api_exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = "%d" % exc.wait
+        headers["Retry-After"] = str(int(exc.wait))
     set_rollback()
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten_errors(exc.detail)
