@@ -8,6 +8,8 @@ may change and one of its documents), so bodies reach the services and their gua
 import os
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -24,12 +26,24 @@ from casework.services.api_tokens import api_token_issue
 from config.wsgi import application
 from tests.casework.conftest import make_user
 
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Called through plain WSGI, Django would close the database connection at each request's
+    start and end, and with it the test's transaction; Django's test client avoids this the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 FUZZ_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.mark.django_db
-def test_fuzzing_finds_no_server_error_and_no_response_off_the_schema(case_in, cast, squad):
+def test_fuzzing_finds_no_server_error_and_no_response_off_the_schema(case_in, cast, squad, keep_the_test_connection):
     """For every operation of the schema, valid and invalid generated requests never get a 500,
     every response's status, content type and body are as the schema says, and invalid data is
     refused with a 4xx."""
