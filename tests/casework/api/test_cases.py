@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.models import Attachment, CaseClock
@@ -134,3 +136,21 @@ def test_stats_for_a_year(cast, case_in, other_squad):
     assert body["cases_by_status"]["verified"] + body["cases_by_status"]["filed"] >= 1
     empty = client_for(make_user("officer9", other_squad, is_field_officer=True)).get(f"/api/v1/stats/?year={year}")
     assert empty.json()["area_demolished"] == "0.00"
+
+
+def test_lists_cost_the_same_queries_for_one_case_or_many(cast, case_in):
+    """The case list, the overdue list and a case's documents do not query once per row."""
+    client = client_for(cast.head)
+    first = case_in("decided")
+
+    def count(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    paths = ["/api/v1/cases/", "/api/v1/overdue/", f"/api/v1/cases/{first.pk}/documents/",
+             f"/api/v1/cases/{first.pk}/events/"]
+    before = [count(path) for path in paths]
+    case_in("decided")
+    case_in("decided")
+    assert [count(path) for path in paths] == before

@@ -197,3 +197,5 @@ def test_fetching_a_pdf(people, decided, role):
     if response.status_code == 200:
         assert response["Content-Type"] == "application/pdf"
         assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+        listed = client_for(people[role]).get(f"/api/v1/cases/{decided.pk}/documents/").json()
+        assert next(d for d in listed if d["id"] == document.pk)["url"].endswith(f"/api/v1/documents/{document.pk}/pdf/")
