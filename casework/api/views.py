@@ -18,6 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from casework.api import serializers as s
+from casework.api.authentication import ApiTokenAuthentication
 from casework.api.exceptions import MAX_BODY_BYTES, ErrorSerializer, RequestTooLarge, UnknownTransition
 from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
@@ -26,7 +27,7 @@ from casework.selectors.api_stats import api_stats_for_year
 from casework.selectors.cases import case_list_search, case_list_visible
 from casework.selectors.clocks import clock_list_overdue
 from casework.selectors.transitions import case_available_transitions
-from casework.services.api_tokens import api_token_issue
+from casework.services.api_tokens import api_token_issue, api_token_revoke
 from casework.services.approvals import approval_record
 from casework.services.attachments import attachment_add
 from casework.services.cases import case_register, case_transition
@@ -99,11 +100,23 @@ class TokenView(ApiView):
     """Log in with a username and password; answers a new key for `Authorization: Token <key>`.
     Every key of a person stops working when their password changes."""
 
-    authentication_classes = []
-    permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "api_token"
     serializer_class = s.TokenRequestSerializer
+
+    def _logging_in(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self):
+        # Logging in needs no credentials (and no CSRF token from a browser session); revoking
+        # needs the token being revoked.
+        return [] if self._logging_in() else [ApiTokenAuthentication()]
+
+    def get_permissions(self):
+        return [permissions.AllowAny()] if self._logging_in() else [permissions.IsAuthenticated()]
+
+    def get_throttles(self):
+        return super().get_throttles() if self._logging_in() else []
 
     @extend_schema(request=s.TokenRequestSerializer, responses={201: s.TokenSerializer, **errors(400, 413, 415, 429)},
                    auth=[], tags=["auth"])
@@ -117,6 +130,12 @@ class TokenView(ApiView):
                 {"password": [gettext("The username or the password is wrong, or the account is disabled.")]}
             )
         return Response({"token": api_token_issue(user=user)}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None, **errors(401)}, tags=["auth"])
+    def delete(self, request):
+        """Revoke the token this request is made with (log out of the app)."""
+        api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- cases -----------------------------------------------------------------------------------

@@ -112,3 +112,14 @@ def test_repeated_login_attempts_are_throttled(officer, settings):
     assert statuses[:20] == [400] * 20
     assert statuses[20] == 429
     assert _token("officer1").json()["code"] == "throttled"
+
+
+def test_deleting_the_token_revokes_it_and_only_it(officer):
+    """DELETE /api/v1/auth/token/ with a token revokes that token; the person's other tokens work on."""
+    first, second = _token("officer1").json()["token"], _token("officer1").json()["token"]
+    client = client_for()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert _cases(first).status_code == 401
+    assert _cases(second).status_code == 200
+    assert client_for().delete("/api/v1/auth/token/").status_code == 401
