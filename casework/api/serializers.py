@@ -28,6 +28,7 @@ from casework.models import (
     ServiceMethod,
     ViolationKind,
 )
+from casework.selectors.clocks import clock_is_overdue
 
 MAX_ID = 2**63 - 1  # the largest id a database row can have; larger ones cannot exist
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=BEIJING)
@@ -137,8 +138,7 @@ class ClockSerializer(serializers.ModelSerializer):
                   "rule", "basis"]
 
     def get_overdue(self, clock) -> bool:
-        return bool(clock.satisfied_at is None and not clock.is_window and clock.due_at < timezone.now()
-                    and clock.case.status != CaseStatus.SUSPENDED)
+        return clock_is_overdue(clock=clock)
 
 
 # --- cases -----------------------------------------------------------------------------------

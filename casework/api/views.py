@@ -7,10 +7,12 @@ from django.contrib.auth import authenticate
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -35,14 +37,14 @@ from casework.services.documents import document_serve
 from casework.transitions import SPECS
 
 ERROR_DESCRIPTIONS = {
-    400: "invalid input (`code` invalid, `fields` per field) or a body that is not JSON (`parse_error`)",
-    401: "no or an invalid token (`not_authenticated`, `authentication_failed`)",
-    403: "your role or squad does not allow this (`forbidden`)",
-    404: "no such object among those you may see (`not_found`)",
-    409: "a statutory condition is unmet (`guard_failed`, with `guards`) or the case changed meanwhile (`conflict`)",
-    413: "the request is larger than 25 MB (`too_large`)",
-    415: "a content type this endpoint does not read (`unsupported_media_type`)",
-    429: "too many attempts; wait and try again (`throttled`)",
+    400: _("Invalid input (`code` invalid, `fields` per field) or a body that is not JSON (`parse_error`)."),
+    401: _("No token, or an invalid one (`not_authenticated`, `authentication_failed`)."),
+    403: _("Your role or squad does not allow this (`forbidden`)."),
+    404: _("No such object among those you may see (`not_found`)."),
+    409: _("A statutory condition is unmet (`guard_failed`, with `guards`) or the case changed meanwhile (`conflict`)."),
+    413: _("The request is larger than 25 MB (`too_large`)."),
+    415: _("A content type this endpoint does not read (`unsupported_media_type`)."),
+    429: _("Too many attempts; wait and try again (`throttled`)."),
 }
 
 
@@ -77,7 +79,7 @@ class ApiView(generics.GenericAPIView):
         only for text (a blank number or choice is an error, not "unfiltered")."""
         serializer = serializer_class(data=self.request.query_params)
         blank = [name for name, field in serializer.fields.items()
-                 if self.request.query_params.get(name) == "" and not isinstance(field, s.serializers.CharField)]
+                 if self.request.query_params.get(name) == "" and not isinstance(field, serializers.CharField)]
         if blank:
             raise exceptions.ValidationError({name: [gettext("Give a value or leave the parameter out.")] for name in blank})
         serializer.is_valid(raise_exception=True)
@@ -223,10 +225,11 @@ def _transition_view(name: str) -> type[CaseTransitionView]:
     roles = ", ".join(sorted(spec.roles))
     schema = extend_schema(
         operation_id=f"cases_transition_{name}",
-        summary=f"{name}: {spec.label}",
-        description=(
-            f"Perform `{name}` (procedure.md) with the data it needs. Who: {roles}. "
-            "Answers the case. A 409 `guard_failed` lists every unmet statutory condition with its basis."
+        summary=format_lazy("{name}: {label}", name=name, label=spec.label),
+        description=format_lazy(
+            _("Perform `{name}` (procedure.md) with the data it needs. Who: {roles}. Answers the case. "
+              "A 409 `guard_failed` lists every unmet statutory condition with its basis."),
+            name=name, roles=roles,
         ),
         request=TRANSITION_INPUTS[name],
         responses={200: s.CaseDetailSerializer, **errors(*WRITE_ERRORS)},

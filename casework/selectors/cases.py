@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Case, CaseClock, CaseStatus, User
+from casework.selectors.clocks import clock_overdue_filter
 
 
 def case_list_visible(*, user: User) -> QuerySet[Case]:
@@ -24,10 +25,8 @@ def case_list_visible(*, user: User) -> QuerySet[Case]:
 
 
 def case_overdue_condition(*, as_of: dt.datetime) -> Exists:
-    """A case has a running (non-window) clock past its end and is not suspended."""
-    return Exists(
-        CaseClock.objects.filter(case=OuterRef("pk"), satisfied_at__isnull=True, is_window=False, due_at__lt=as_of)
-    )
+    """The case has an overdue clock (the caller leaves suspended cases out)."""
+    return Exists(CaseClock.objects.filter(clock_overdue_filter(as_of=as_of), case=OuterRef("pk")))
 
 
 def case_list_search(
