@@ -6,6 +6,7 @@ from casework.deadlines import periods
 from casework.deadlines.calendar import WorkingCalendar
 from casework.models import (
     AgencySetting,
+    ApiToken,
     Approval,
     CalendarException,
     Case,
@@ -157,3 +158,19 @@ class DocumentAdmin(ReadOnlyAdmin):
 @admin.register(DocumentService)
 class DocumentServiceAdmin(ReadOnlyAdmin):
     list_display = ("document", "served_at", "method", "recipient", "served_by")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Keys of the JSON API: an administrator sees who has one and may delete (revoke) it."""
+
+    list_display = ["user", "prefix", "created_at"]
+    search_fields = ["user__username", "user__full_name", "prefix"]
+    readonly_fields = ["user", "prefix", "created_at"]
+    exclude = ["key_digest", "password_fingerprint"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from casework.models.api import ApiToken
 from casework.models.attachments import Attachment, AttachmentKind
 from casework.models.cases import (
     Case,
@@ -35,7 +36,7 @@ from casework.models.records import (
 from casework.models.reference import CalendarException, HolidayYear, PeriodSetting, PeriodUnit
 
 __all__ = [
-    "AgencySetting", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
+    "AgencySetting", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
     "CaseClock", "CaseEvent", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",

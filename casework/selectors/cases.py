@@ -13,14 +13,19 @@ from django.utils.translation import gettext as _
 from casework.deadlines.calendar import BEIJING
 from casework.models import Case, CaseClock, CaseEvent, CaseStatus, User
 from casework.models.attachments import Attachment, AttachmentKind
+from casework.selectors.clocks import clock_overdue_filter
 
 
 def case_visible(*, user: User) -> QuerySet[Case]:
-    """The cases `user` may see: their squad's, or all for office-wide roles."""
+    """The cases `user` may read: their squad's; every squad's for the head of office, the legal
+    reviewer and administrators; none for an inactive person or one without a squad.
+    Pages, the API, exports and the overdue lists all ask this one function."""
     cases = Case.objects.all()
-    if not user.sees_all_squads:
-        cases = cases.filter(squad_id=user.squad_id) if user.squad_id else cases.none()
-    return cases
+    if not user.is_active:
+        return cases.none()
+    if user.sees_all_squads:
+        return cases
+    return cases.filter(squad_id=user.squad_id) if user.squad_id else cases.none()
 
 
 def case_get(*, user: User, pk: int) -> Case:
@@ -42,9 +47,8 @@ def _running_clocks(now: dt.datetime):
 
 
 def overdue_q(now: dt.datetime) -> Q:
-    overdue = CaseClock.objects.filter(
-        case=OuterRef("pk"), satisfied_at__isnull=True, is_window=False, due_at__lt=now
-    )
+    """The case has a clock past its end (casework.selectors.clocks owns the rule) and is not suspended."""
+    overdue = CaseClock.objects.filter(clock_overdue_filter(as_of=now), case=OuterRef("pk"))
     return Q(Exists(overdue)) & ~Q(status=CaseStatus.SUSPENDED)
 
 
@@ -55,7 +59,7 @@ class CaseFilters:
     community: int | None = None
     officer: int | None = None
     newly_added: bool | None = None
-    overdue: bool = False
+    overdue: bool | None = None  # None: either; True: only overdue cases; False: none overdue
     source: str = ""
     q: str = ""
     closed: bool | None = None
@@ -78,8 +82,8 @@ def case_list(*, user: User, filters: CaseFilters, now: dt.datetime | None = Non
         cases = cases.filter(is_newly_added=filters.newly_added)
     if filters.source:
         cases = cases.filter(source=filters.source)
-    if filters.overdue:
-        cases = cases.filter(overdue_q(now))
+    if filters.overdue is not None:
+        cases = cases.filter(overdue_q(now)) if filters.overdue else cases.exclude(overdue_q(now))
     if filters.closed is not None:
         cases = cases.filter(status=CaseStatus.CLOSED) if filters.closed else cases.exclude(status=CaseStatus.CLOSED)
     text = (filters.q or "").strip()

@@ -102,7 +102,7 @@ def _filters_from(params) -> CaseFilters:
         status=params.get("status", "") if params.get("status") in CaseStatus.values else "",
         squad=_int_or_none(params.get("squad")), community=_int_or_none(params.get("community")),
         officer=_int_or_none(params.get("officer")),
-        newly_added={"1": True, "0": False}.get(newly), overdue=params.get("overdue") == "1",
+        newly_added={"1": True, "0": False}.get(newly), overdue=True if params.get("overdue") == "1" else None,
         source=params.get("source", "") if params.get("source") in CaseSource.values else "",
         q=params.get("q", "")[:100], closed={"1": True, "0": False}.get(closed),
     )
