@@ -199,7 +199,7 @@ def talk_log(
         if commitment_date is not None:
             # The commitment is the transition of procedure.md: its own guards (state, decision,
             # date, approval of a long date) apply, and a refusal undoes the whole talk.
-            case_transition(
+            case = case_transition(
                 case=case, actor=actor, name="commit_self_demolition", occurred_at=occurred_at,
                 data={"commitment_date": commitment_date, "terms": commitment_terms.strip(), "talk_event_id": event.pk},
             )
