@@ -7,7 +7,7 @@ import datetime as dt
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -28,6 +28,7 @@ from casework.models import (
     User,
 )
 
+TENTH = Decimal("0.1")
 PERSUASION_TRANSITIONS = ("commit_self_demolition", "report_progress", "verify", "force_demolish")
 
 
@@ -242,13 +243,13 @@ class DaySpan:
     def average(self) -> Decimal | None:
         if not self.values:
             return None
-        return (Decimal(sum(self.values)) / len(self.values)).quantize(Decimal("0.1"))
+        return (Decimal(sum(self.values)) / len(self.values)).quantize(TENTH, ROUND_HALF_UP)
 
     @property
     def median(self) -> Decimal | None:
         if not self.values:
             return None
-        return Decimal(str(statistics.median(self.values))).quantize(Decimal("0.1"))
+        return Decimal(str(statistics.median(self.values))).quantize(TENTH, ROUND_HALF_UP)
 
     @property
     def minimum(self) -> int | None:
@@ -275,20 +276,20 @@ class Analysis:
         done = self.outcomes[Outcome.SELF] + self.outcomes[Outcome.FORCED]
         if not done:
             return None
-        return (Decimal(self.outcomes[Outcome.SELF] * 100) / done).quantize(Decimal("0.1"))
+        return (Decimal(self.outcomes[Outcome.SELF] * 100) / done).quantize(TENTH, ROUND_HALF_UP)
 
     def talks_per_committed_case(self, kind: str | None = None) -> Decimal | None:
         if not self.committed_cases:
             return None
         total = sum(self.talks_before_commitment.values()) if kind is None else self.talks_before_commitment[kind]
-        return (Decimal(total) / self.committed_cases).quantize(Decimal("0.1"))
+        return (Decimal(total) / self.committed_cases).quantize(TENTH, ROUND_HALF_UP)
 
     @property
     def kept_rate(self) -> Decimal | None:
         decided = self.commitments[CommitmentState.KEPT] + self.commitments[CommitmentState.BROKEN]
         if not decided:
             return None
-        return (Decimal(self.commitments[CommitmentState.KEPT] * 100) / decided).quantize(Decimal("0.1"))
+        return (Decimal(self.commitments[CommitmentState.KEPT] * 100) / decided).quantize(TENTH, ROUND_HALF_UP)
 
 
 def analysis_cases(*, squad: Squad | None = None, year: int | None = None, negotiator: User | None = None) -> QuerySet[Case]:
