@@ -64,7 +64,7 @@ def _check_uploads(uploads: Sequence, allowed_kinds: tuple[str, ...]) -> None:
 
 
 def _locked_case(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("party", "squad", "community").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("party", "squad", "community").get(pk=case.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ConcurrentChange(_("Someone else changed this case after you opened it. Reload the page and try again."))
     return locked
