@@ -85,8 +85,11 @@ def test_commitment_in_a_state_that_cannot_commit_rolls_back_the_talk(case_in, c
         talk(case, cast.negotiator, commitment_date=today())
     assert "state.not_allowed" in error.value.guard_codes
     assert not case.talks.exists()
-    kept = talk(case, cast.negotiator)
+    kept = talk(case, cast.negotiator, next_follow_up_on=None)
     assert kept.case_id == case.pk
+    # Talking before negotiators are assigned still starts the follow-up (勤督促) clock: 7 days.
+    follow_up = CaseClock.objects.get(case=case, kind=ClockKind.FOLLOW_UP_TALK)
+    assert follow_up.due_at == end_of_day(local_date(kept.occurred_at) + dt.timedelta(days=7))
 
 
 def test_follow_up_before_the_talk_is_refused_same_day_accepted(persuading, cast):
@@ -188,6 +191,10 @@ def test_commitment_kept_by_full_removal_on_the_day_and_broken_the_day_after(cas
     assert case_commitment(case=case, today=day + dt.timedelta(days=1)).state == CommitmentState.BROKEN
     clock = CaseClock.objects.get(case=case, kind=ClockKind.COMMITMENT)
     assert clock.satisfied_at is None and clock.due_at == end_of_day(day)
+    # The overdue lists are this query over the stored clocks (casework.deadlines.clocks).
+    overdue = CaseClock.objects.filter(satisfied_at__isnull=True, is_window=False, due_at__lt=timezone.now())
+    assert end_of_day(day) < timezone.now()  # the scenario committed months ago
+    assert overdue.filter(case=case, kind=ClockKind.COMMITMENT).exists()
 
     when = dt.datetime.combine(day, dt.time(18, 0), tzinfo=BEIJING)
     if when > timezone.now():
