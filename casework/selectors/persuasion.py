@@ -168,6 +168,11 @@ class NegotiatorCase:
     commitment: Commitment | None
     progress: Progress
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day the talk is due on (`due_at` is the first moment after it)."""
+        return local_date(self.next_due - dt.timedelta(microseconds=1)) if self.next_due else None
+
 
 def negotiator_cases(*, user: User, now: dt.datetime | None = None) -> list[NegotiatorCase]:
     """Open cases the negotiator works on (assigned, or talked on), the next talk due first.

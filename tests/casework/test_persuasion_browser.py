@@ -39,6 +39,7 @@ def test_negotiator_logs_a_talk_with_commitment_on_a_phone(transactional_db, liv
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
         page = context.new_page()
         page.goto(f"{live_server.url}/persuasion/mine/")
+        page.screenshot(path=str(SCREENSHOTS / "persuasion-mine-390.png"), full_page=True)
         started = time.monotonic()
         page.locator(f'.pw-case[data-case="{case.pk}"] a[href$="/talk/"]').tap()
         page.wait_for_url("**/talk/")

@@ -92,6 +92,7 @@ def test_my_cases_ordered_by_next_follow_up_with_broken_commitment(client, case_
     rows = response.context["rows"]
     assert [r.case.pk for r in rows] == [committed.pk, sooner.pk, later.pk]
     assert rows[0].overdue and not rows[1].overdue
+    assert rows[1].last_day == today() + dt.timedelta(days=2)  # the follow-up date the negotiator chose
     row = rows[0]
     assert row.commitment.state == "broken"
     assert "pw-broken" in response.content.decode()
