@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("casework.api.urls")),
+    path("persuasion/", include("casework.persuasion_urls", namespace="persuasion")),
     path("", site.urls),
 ]

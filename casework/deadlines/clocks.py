@@ -18,6 +18,9 @@ from casework.deadlines.history import CaseHistory
 from casework.models import ApprovalDecision, ApprovalStep, Case, CaseClock, CaseStatus, ClockKind, DecisionKind
 
 PERSUASION_STATES = {CaseStatus.PERSUADING, CaseStatus.SELF_DEMOLITION_COMMITTED, CaseStatus.SELF_DEMOLISHING}
+# Nothing is left to persuade about: no follow-up talk is due (a closed case's clocks are
+# closed below).
+STRUCTURE_GONE_STATES = {CaseStatus.FORCED_DEMOLISHED, CaseStatus.VERIFIED, CaseStatus.RECTIFIED}
 
 
 @dataclass
@@ -103,7 +106,13 @@ def compute_clocks(
 
     committed = history.last_transition("commit_self_demolition")
     if committed and case.commitment_date:
-        done = history.first_transition_after(committed.occurred_at, "verify", "announce", "terminate")
+        # Kept when the whole illegal area is gone (reported or verified); the office moving on
+        # to the forced path (announce) or ending execution also stops this clock.
+        ends = [e for e in (
+            history.first_transition_after(committed.occurred_at, "verify", "announce", "terminate"),
+            history.first_full_removal_after(committed.occurred_at, case.illegal_area),
+        ) if e is not None]  # fmt: skip
+        done = min(ends, key=lambda e: (e.occurred_at, e.pk)) if ends else None
         clocks[ClockKind.COMMITMENT] = Clock(
             kind=ClockKind.COMMITMENT, started_at=committed.occurred_at, due_at=end_of_day(case.commitment_date),
             satisfied_at=done.occurred_at if done else None, is_window=False,
@@ -123,7 +132,9 @@ def compute_clocks(
             ClockKind.FIRST_TALK, assigned.occurred_at, computed, rule, "first_talk", ended
         )
     talks = history.talks()
-    if talks and (case.status in PERSUASION_STATES or history.last_transition("assign_negotiators")):
+    # Talks are logged from `filed` on (issue 6), not only after negotiators are assigned: once a
+    # negotiator has talked, the follow-up (勤督促) is due until the structure is gone.
+    if talks and case.status not in STRUCTURE_GONE_STATES:
         last_talk = talks[-1]
         computed, rule = _period(calendar, last_talk.occurred_at, "follow_up_talk")
         follow_up_on = last_talk.data.get("next_follow_up_on")
@@ -132,7 +143,9 @@ def compute_clocks(
             if follow_up_day < computed.date:
                 computed = Computed(follow_up_day, not calendar.is_confirmed(follow_up_day))
                 rule = "约谈笔录所载下次跟进日期"
-        ended = history.first_transition_after(last_talk.occurred_at, "verify", "announce", "terminate", "rectify")
+        ended = history.first_transition_after(
+            last_talk.occurred_at, "verify", "announce", "terminate", "rectify", "force_demolish"
+        )
         clocks[ClockKind.FOLLOW_UP_TALK] = _clock(
             ClockKind.FOLLOW_UP_TALK, last_talk.occurred_at, computed, rule, "follow_up_talk", ended
         )

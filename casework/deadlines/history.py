@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from casework.models import (
     Approval,
@@ -56,6 +57,16 @@ class CaseHistory:
 
     def talks(self) -> list[CaseEvent]:
         return [e for e in self.events if e.kind == EventKind.TALK]
+
+    def first_full_removal_after(self, moment: dt.datetime, illegal_area) -> CaseEvent | None:
+        """The first progress report after `moment` saying the whole illegal area is removed."""
+        if illegal_area is None:
+            return None
+        for event in self.transitions("report_progress"):
+            area = event.data.get("demolished_area")
+            if event.occurred_at >= moment and area is not None and Decimal(str(area)) >= illegal_area:
+                return event
+        return None
 
     # --- service of documents -----------------------------------------------------------------
 

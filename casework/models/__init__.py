@@ -21,6 +21,17 @@ from casework.models.documents import (
 )
 from casework.models.parties import Party, PartyKind
 from casework.models.people import Community, Role, Squad, User
+from casework.models.persuasion import (
+    Attitude,
+    ExplainedItem,
+    PublicityAction,
+    PublicityKind,
+    PublicityPhoto,
+    Talk,
+    TalkKind,
+    TalkThirdParty,
+    ThirdPartyRelation,
+)
 from casework.models.records import (
     Approval,
     ApprovalDecision,
@@ -42,4 +53,6 @@ __all__ = [
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
     "PartyStatement", "PeriodSetting", "PeriodUnit", "Role", "ServiceMethod", "Squad",
     "StructureType", "Suspension", "SuspensionReason", "User", "ViolationKind",
+    "Attitude", "ExplainedItem", "PublicityAction", "PublicityKind", "PublicityPhoto", "Talk", "TalkKind",
+    "TalkThirdParty", "ThirdPartyRelation",
 ]  # fmt: skip

@@ -49,19 +49,22 @@ def _sniff(data: bytes) -> tuple[str, str, str]:
     )
 
 
-def attachment_add(
-    *, case: Case, actor: User, upload, event: CaseEvent | None = None, caption: str = "",
-    allowed_kinds: tuple[str, ...] = (AttachmentKind.PHOTO, AttachmentKind.AUDIO, AttachmentKind.SCAN),
-) -> Attachment:
-    """Store one uploaded file for a case after checking its size and real type."""
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+def attachment_check(
+    *, upload, allowed_kinds: tuple[str, ...] = (AttachmentKind.PHOTO, AttachmentKind.AUDIO, AttachmentKind.SCAN),
+) -> tuple[bytes, str, str, str]:
+    """Read an upload and check its size and real type: (bytes, kind, content type, suffix).
+
+    Services that accept several files call this for each before writing anything, so that one
+    bad file refuses the whole submission without leaving the good ones stored.
+    """
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_ATTACHMENT_BYTES:
         raise InvalidInput(
             _("%(name)s is %(size).1f MB; files may be at most 20 MB.") % {"name": upload.name, "size": size / 1024 / 1024},
             fields={"file": [_("File larger than 20 MB.")]},
         )
+    if hasattr(upload, "seek"):
+        upload.seek(0)
     data = upload.read()
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput(_("Files may be at most 20 MB."), fields={"file": [_("File larger than 20 MB.")]})
@@ -70,6 +73,17 @@ def attachment_add(
     kind, content_type, suffix = _sniff(data)
     if kind not in allowed_kinds:
         raise InvalidInput(_("This kind of file is not accepted here."), fields={"file": [_("Unsupported file type.")]})
+    return data, kind, content_type, suffix
+
+
+def attachment_add(
+    *, case: Case, actor: User, upload, event: CaseEvent | None = None, caption: str = "",
+    allowed_kinds: tuple[str, ...] = (AttachmentKind.PHOTO, AttachmentKind.AUDIO, AttachmentKind.SCAN),
+) -> Attachment:
+    """Store one uploaded file for a case after checking its size and real type."""
+    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
+        raise NotAllowed(_("This case belongs to another squad."))
+    data, kind, content_type, suffix = attachment_check(upload=upload, allowed_kinds=allowed_kinds)
     with transaction.atomic():
         attachment = Attachment(
             case=case, event=event, kind=kind, content_type=content_type, size=len(data),

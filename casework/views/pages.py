@@ -46,7 +46,7 @@ from casework.services.approvals import APPROVAL_RULES
 from casework.transitions import SPECS, permission_failure
 
 PAGE_SIZE = 25
-OPTIONAL_INCLUDES = ("documents/_case_documents.html", "talks/_case_talks.html")
+OPTIONAL_INCLUDES = ("documents/_case_documents.html",)
 
 
 def _optional_template(name: str) -> str | None:
@@ -147,7 +147,6 @@ def case_detail(request, pk: int):
     return render(request, "casework/case_detail.html", {
         "case": case, "page": page, "actions": actions, "review_steps": review_steps, "tasks": tasks,
         "documents_template": _optional_template(OPTIONAL_INCLUDES[0]),
-        "talks_template": _optional_template(OPTIONAL_INCLUDES[1]),
         "is_supervisor": request.user.has_role(Role.SUPERVISOR) or request.user.has_role(Role.HEAD_OF_OFFICE),
         "masked_identifier": case.party.masked_identifier if case.party_id else "",
     })
