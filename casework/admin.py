@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.deadlines.calendar import WorkingCalendar
 from casework.models import (
     AgencySetting,
+    AnnualTarget,
     Approval,
     CalendarException,
     Case,
@@ -15,6 +16,7 @@ from casework.models import (
     DocumentService,
     DocumentSetting,
     HolidayYear,
+    Notification,
     PeriodSetting,
     Squad,
     User,
@@ -147,3 +149,15 @@ class DocumentAdmin(ReadOnlyAdmin):
 @admin.register(DocumentService)
 class DocumentServiceAdmin(ReadOnlyAdmin):
     list_display = ("document", "served_at", "method", "recipient", "served_by")
+
+
+@admin.register(AnnualTarget)
+class AnnualTargetAdmin(admin.ModelAdmin):
+    list_display = ("year", "squad", "area_investigated_target", "area_demolished_target")
+    list_filter = ("year", "squad")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "case", "clock_kind", "threshold", "created_at", "sent_at", "read_at")
+    list_filter = ("threshold", "clock_kind")
