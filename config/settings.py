@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "casework.context_processors.notifications",
             ],
         },
     },
@@ -154,6 +155,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 # Each entry is added by the feature that owns the task (see README, "Background work").
 CELERY_BEAT_SCHEDULE = {
     "fire-due-workflow-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 60.0},
+    "send-clock-reminders": {"task": "casework.tasks.reminders_send", "schedule": 15 * 60.0},
 }
 
 # --- Cache ----------------------------------------------------------------------------------
