@@ -1,8 +1,8 @@
 """Running clocks past (or near) their end: a query at a moment in time, never a stored flag.
 
 A clock is overdue at `as_of` when it is not satisfied, is not a party's window, its end
-(`due_at`, the first moment after the period) is before `as_of`, and the case is not
-suspended. The partial index clock_running_due_idx serves exactly this filter.
+(`due_at`, the first moment after the period) is at or before `as_of` (as Clock.has_lapsed
+says), and the case is not suspended. The partial index clock_running_due_idx serves exactly this filter.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def clock_overdue_queryset(
     ordering: str = "-days",
 ) -> QuerySet[CaseClock]:
     """The overdue clocks visible to `user` (None: the whole office), filtered and ordered."""
-    queryset = running_clocks(user=user).filter(due_at__lt=as_of)
+    queryset = running_clocks(user=user).filter(due_at__lte=as_of)
     if squad:
         queryset = queryset.filter(case__squad_id=squad)
     if community:
