@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth
+from django.utils import timezone
 
 from casework.deadlines.calendar import BEIJING
 from casework.models import (
@@ -112,6 +113,7 @@ class YearFigures:
     by_community: list[Group]
     by_month: list[Group]
     open_by_state: list[tuple[str, str, int]] = field(default_factory=list)
+    computed_at: dt.datetime | None = None
 
 
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
@@ -227,6 +229,7 @@ def case_year_figures(*, year: int, user: User | None = None, squad: int | None 
     return YearFigures(
         year=year, squad_id=squad, total=total, by_squad=list(by_squad.values()),
         by_community=list(by_community.values()), by_month=list(by_month.values()), open_by_state=open_by_state,
+        computed_at=timezone.now(),
     )
 
 
@@ -237,3 +240,24 @@ def _scope_squads(user: User | None, squad: int | None):
     if squad:
         queryset = queryset.filter(pk=squad)
     return list(queryset)
+
+
+# The figures change slowly and aggregating a year of a large office takes seconds, so pages
+# show them as computed at most FIGURES_CACHE_SECONDS ago (the page says when).
+FIGURES_CACHE_SECONDS = 15 * 60
+
+
+def case_year_figures_cached(*, year: int, user: User | None = None, squad: int | None = None) -> YearFigures:
+    """`case_year_figures` through the cache, keyed by year and the squads the user may see."""
+    from django.core.cache import cache
+
+    if user is None or user.sees_all_squads:
+        scope = "office"
+    else:
+        scope = f"squad-{user.squad_id}"
+    key = f"casework:year-figures:v1:{year}:{scope}:{squad or 'all'}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = case_year_figures(year=year, user=user, squad=squad)
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return figures

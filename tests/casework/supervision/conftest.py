@@ -46,3 +46,13 @@ def year_data(scenario, squad) -> YearData:
     AnnualTarget.objects.create(year=year, squad=None, area_investigated_target=Decimal("5000"),
                                 area_demolished_target=Decimal("2000"))
     return data
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The dashboard caches figures; every test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
