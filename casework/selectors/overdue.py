@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from casework.deadlines.calendar import WorkingCalendar, end_of_day, local_date
 from casework.models import Case, CaseClock, CaseStatus, ClockKind, Role, User
@@ -63,6 +65,10 @@ class OverdueClock:
     @property
     def kind_label(self) -> str:
         return str(ClockKind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(CaseStatus(self.case_status).label)
 
     @property
     def last_day(self) -> dt.date:
@@ -181,7 +187,11 @@ def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[Ove
         by_case.setdefault(row.case_id, []).append(row)
     if queryset.query.is_sliced:
         case_ids = list(by_case)
-    else:  # the whole list: a subquery, not tens of thousands of parameters
+    elif connection.vendor == "postgresql":
+        # Tens of thousands of ids as one array parameter: probed through the link table's case
+        # index, without re-running the clock query or binding one parameter per id.
+        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list(by_case)])
+    else:
         case_ids = queryset.order_by().values("case_id")
     links = {}
     for field_name in ("officers", "negotiators"):
