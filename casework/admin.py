@@ -6,6 +6,7 @@ from casework.deadlines import periods
 from casework.deadlines.calendar import WorkingCalendar
 from casework.models import (
     AgencySetting,
+    AnnualTarget,
     ApiToken,
     Approval,
     CalendarException,
@@ -17,6 +18,7 @@ from casework.models import (
     DocumentService,
     DocumentSetting,
     HolidayYear,
+    Notification,
     PeriodSetting,
     Squad,
     User,
@@ -174,3 +176,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AnnualTarget)
+class AnnualTargetAdmin(admin.ModelAdmin):
+    list_display = ("year", "squad", "area_investigated_target", "area_demolished_target")
+    list_filter = ("year", "squad")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "case", "clock_kind", "threshold", "created_at", "sent_at", "read_at")
+    list_filter = ("threshold", "clock_kind")

@@ -52,3 +52,11 @@ def clocks_refresh_open_cases_task() -> int:
     from casework.deadlines.clocks import clocks_refresh_open_cases
 
     return clocks_refresh_open_cases()
+
+
+@shared_task(name="casework.tasks.reminders_send")
+def reminders_send() -> None:
+    """Beat runs this every 15 minutes; the service makes overlapping runs harmless."""
+    from casework.services.reminders import reminders_send as send
+
+    send()

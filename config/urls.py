@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("casework.api.urls")),
     path("persuasion/", include("casework.persuasion_urls", namespace="persuasion")),
+    path("", include("casework.urls_supervision")),
     path("", site.urls),
 ]

@@ -27,7 +27,7 @@ from casework.deadlines.calendar import local_date
 from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
 from casework.selectors.api_stats import api_stats_for_year
 from casework.selectors.cases import CaseFilters, case_list, case_visible
-from casework.selectors.clocks import clock_list_overdue
+from casework.selectors.overdue import clock_overdue_queryset
 from casework.selectors.transitions import case_available_transitions
 from casework.services.api_tokens import api_token_issue, api_token_revoke
 from casework.services.approvals import approval_record
@@ -358,7 +358,8 @@ class OverdueView(ApiView):
         """Clocks of the cases you may see that ran out without the action they wait for
         (a party's window never counts, nor a suspended case); longest overdue first."""
         self.query(s.PageFilterSerializer)
-        clocks = clock_list_overdue(user=request.user)
+        clocks = clock_overdue_queryset(as_of=timezone.now(), user=request.user).select_related(
+            "case", "case__squad", "case__community").prefetch_related("case__officers")
         page = self.paginate_queryset(clocks)
         return self.get_paginated_response(s.OverdueClockSerializer(page, many=True).data)
 

@@ -45,13 +45,14 @@ from casework.models.records import (
     SuspensionReason,
 )
 from casework.models.reference import CalendarException, HolidayYear, PeriodSetting, PeriodUnit
+from casework.models.supervision import AnnualTarget, Notification, ReminderThreshold
 
 __all__ = [
-    "AgencySetting", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
+    "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
     "CaseClock", "CaseEvent", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
-    "PartyStatement", "PeriodSetting", "PeriodUnit", "Role", "ServiceMethod", "Squad",
+    "Notification", "PartyStatement", "PeriodSetting", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
     "StructureType", "Suspension", "SuspensionReason", "User", "ViolationKind",
     "Attitude", "ExplainedItem", "PublicityAction", "PublicityKind", "PublicityPhoto", "Talk", "TalkKind",
     "TalkThirdParty", "ThirdPartyRelation",

@@ -210,6 +210,15 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["squad", "status"]),
             models.Index(fields=["status"]),
+            # The year's figures (casework.selectors.stats) read these columns only: index-only scans.
+            models.Index(fields=["filed_at"], include=["squad", "community", "illegal_area", "is_newly_added",
+                                                      "verified_at"], name="case_filed_figures_idx"),
+            models.Index(fields=["verified_at"], include=["squad", "community", "demolished_area", "decision_kind"],
+                         name="case_verified_figures_idx"),
+            models.Index(fields=["reported_at"], include=["squad", "community", "status"],
+                         condition=models.Q(source="complaint"), name="case_complaint_figures_idx"),
+            models.Index(fields=["status"], include=["squad"], condition=~models.Q(status="closed"),
+                         name="case_open_status_idx"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -56,6 +56,8 @@ class CaseEvent(AppendOnlyModel):
         indexes = [
             models.Index(fields=["case", "occurred_at"]),
             models.Index(fields=["transition", "occurred_at"]),
+            # Whether a case was forcibly demolished (the year's figures): a small index-only scan.
+            models.Index(fields=["case"], condition=models.Q(transition="force_demolish"), name="event_forced_case_idx"),
         ]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")

@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from casework.models import CaseClock, CaseStatus, User
+from casework.models import CaseClock, CaseStatus
 
 
 def clock_overdue_filter(*, as_of: dt.datetime) -> Q:
     """A clock is overdue when it ran out without the action it waits for; a party's window
     never is. (Suspended cases are left out by the callers, who filter cases.)"""
-    return Q(satisfied_at__isnull=True, is_window=False, due_at__lt=as_of)
+    # due_at is the first moment after the period: at that moment the period has run out.
+    return Q(satisfied_at__isnull=True, is_window=False, due_at__lte=as_of)
 
 
 def clock_is_overdue(*, clock: CaseClock, as_of: dt.datetime | None = None) -> bool:
     """The rule of `clock_list_overdue` for one clock already loaded (with its case)."""
     as_of = as_of or timezone.now()
-    return (clock.satisfied_at is None and not clock.is_window and clock.due_at < as_of
+    return (clock.satisfied_at is None and not clock.is_window and clock.due_at <= as_of
             and clock.case.status != CaseStatus.SUSPENDED)
-
-
-def clock_list_overdue(*, user: User, as_of: dt.datetime | None = None) -> QuerySet[CaseClock]:
-    """Overdue clocks of the cases `user` may read, suspended cases left out; longest overdue first."""
-    from casework.selectors.cases import case_visible
-
-    return (
-        CaseClock.objects.filter(clock_overdue_filter(as_of=as_of or timezone.now()),
-                                 case__in=case_visible(user=user))
-        .exclude(case__status=CaseStatus.SUSPENDED)
-        .select_related("case", "case__squad", "case__community")
-        .prefetch_related("case__officers")
-        .order_by("due_at", "id")
-    )

@@ -1,0 +1,250 @@
+"""Running clocks past (or near) their end: a query at a moment in time, never a stored flag.
+
+A clock is overdue at `as_of` when it is not satisfied, is not a party's window, its end
+(`due_at`, the first moment after the period) is at or before `as_of` (as Clock.has_lapsed
+says), and the case is not suspended. The partial index clock_running_due_idx serves exactly this filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+
+from casework.deadlines.calendar import WorkingCalendar, end_of_day, local_date
+from casework.models import Case, CaseClock, CaseStatus, ClockKind, Role, User
+from casework.selectors.clocks import clock_overdue_filter
+
+# The orderings the review page offers (key -> ORM ordering); "-days" is the default.
+ORDERINGS = {
+    "days": ("due_at", "id"),
+    "-days": ("-due_at", "-id"),
+    "clock": ("kind", "due_at", "id"),
+    "-clock": ("-kind", "due_at", "id"),
+    "case": ("case__year", "case__sequence", "kind"),
+    "-case": ("-case__year", "-case__sequence", "kind"),
+    "community": ("case__community__name", "due_at", "id"),
+    "-community": ("-case__community__name", "due_at", "id"),
+    "squad": ("case__squad__code", "due_at", "id"),
+    "-squad": ("-case__squad__code", "due_at", "id"),
+    "officer": ("first_officer", "due_at", "id"),
+    "-officer": ("-first_officer", "due_at", "id"),
+    "negotiator": ("first_negotiator", "due_at", "id"),
+    "-negotiator": ("-first_negotiator", "due_at", "id"),
+}
+# Days past the end of the period after which the supervisor is told.
+SUPERVISOR_AFTER_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+
+
+@dataclass
+class OverdueClock:
+    """One running clock with what the review page and the reminders need."""
+
+    clock_id: int
+    kind: str
+    due_at: dt.datetime
+    case_id: int
+    case_number: str
+    case_status: str
+    squad_id: int
+    squad_name: str
+    community_id: int
+    community_name: str
+    days_overdue: int
+    officers: list[Person] = field(default_factory=list)
+    negotiators: list[Person] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return str(ClockKind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(CaseStatus(self.case_status).label)
+
+    @property
+    def last_day(self) -> dt.date:
+        return local_date(self.due_at - dt.timedelta(microseconds=1))
+
+    @property
+    def responsible(self) -> list[Person]:
+        seen, people = set(), []
+        for person in [*self.officers, *self.negotiators]:
+            if person.id not in seen:
+                seen.add(person.id)
+                people.append(person)
+        return people
+
+
+def days_overdue(*, due_at: dt.datetime, as_of: dt.datetime) -> int:
+    """Calendar days begun since the period's last day (1 on the first day after it, 0 before)."""
+    last_day = local_date(due_at - dt.timedelta(microseconds=1))
+    return max(0, (local_date(as_of) - last_day).days)
+
+
+def _visible(queryset: QuerySet, user: User | None, prefix: str = "case__") -> QuerySet:
+    if user is None or user.sees_all_squads:
+        return queryset
+    if user.squad_id is None:
+        return queryset.none()
+    return queryset.filter(**{f"{prefix}squad_id": user.squad_id})
+
+
+def running_clocks(*, user: User | None = None) -> QuerySet[CaseClock]:
+    """Clocks that can make a case late: running, not a window, case not suspended."""
+    # Suspended cases are few: excluding them by a small subquery keeps the case table out of
+    # the plan unless a filter or the columns need it.
+    queryset = CaseClock.objects.filter(satisfied_at__isnull=True, is_window=False).exclude(
+        case_id__in=Case.objects.filter(status=CaseStatus.SUSPENDED).values("pk")
+    )
+    return _visible(queryset, user)
+
+
+def clock_overdue_queryset(
+    *,
+    as_of: dt.datetime,
+    user: User | None = None,
+    squad: int | None = None,
+    community: int | None = None,
+    kind: str | None = None,
+    officer: int | None = None,
+    negotiator: int | None = None,
+    min_days: int | None = None,
+    ordering: str = "-days",
+) -> QuerySet[CaseClock]:
+    """The overdue clocks visible to `user` (None: the whole office), filtered and ordered."""
+    queryset = running_clocks(user=user).filter(clock_overdue_filter(as_of=as_of))
+    if squad:
+        queryset = queryset.filter(case__squad_id=squad)
+    if community:
+        queryset = queryset.filter(case__community_id=community)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if officer:
+        queryset = queryset.filter(case__in=Case.officers.through.objects.filter(user_id=officer).values("case_id"))
+    if negotiator:
+        queryset = queryset.filter(
+            case__in=Case.negotiators.through.objects.filter(user_id=negotiator).values("case_id"))
+    if min_days:
+        # days_overdue >= n  <=>  as_of on or after the n-th day after the last day
+        last_allowed_end = end_of_day(local_date(as_of) - dt.timedelta(days=min_days))
+        queryset = queryset.filter(due_at__lte=last_allowed_end)
+    order = ORDERINGS.get(ordering, ORDERINGS["-days"])
+    # Sorting by person: the alphabetically first officer (negotiator) of the case, looked up
+    # per clock through the link table's case index rather than grouping every row.
+    if any("first_officer" in o for o in order):
+        queryset = queryset.annotate(first_officer=_first_person_name("officers"))
+    if any("first_negotiator" in o for o in order):
+        queryset = queryset.annotate(first_negotiator=_first_person_name("negotiators"))
+    return queryset.order_by(*order)
+
+
+def _first_person_name(field_name: str) -> Subquery:
+    through = getattr(Case, field_name).through
+    return Subquery(
+        through.objects.filter(case_id=OuterRef("case_id")).order_by("user__full_name").values("user__full_name")[:1]
+    )
+
+
+_ROW_FIELDS = (
+    "id", "kind", "due_at", "case_id", "case__number", "case__status", "case__squad_id", "case__squad__name",
+    "case__community_id", "case__community__name",
+)
+
+
+def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[OverdueClock]:
+    """Evaluate a (possibly sliced) clock queryset into rows with their responsible people.
+
+    Four queries whatever the number of rows: the clocks, the officers, the negotiators, their names.
+    """
+    today = local_date(as_of)
+    last_days: dict[dt.datetime, dt.date] = {}  # clocks end at midnight: few distinct ends
+
+    def overdue_days(due_at: dt.datetime) -> int:
+        if due_at not in last_days:
+            last_days[due_at] = local_date(due_at - dt.timedelta(microseconds=1))
+        return max(0, (today - last_days[due_at]).days)
+
+    rows = [
+        OverdueClock(
+            clock_id=v[0], kind=v[1], due_at=v[2], case_id=v[3], case_number=v[4], case_status=v[5], squad_id=v[6],
+            squad_name=v[7], community_id=v[8], community_name=v[9], days_overdue=overdue_days(v[2]),
+        )
+        for v in queryset.values_list(*_ROW_FIELDS)
+    ]
+    if not rows:
+        return rows
+    by_case: dict[int, list[OverdueClock]] = {}
+    for row in rows:
+        by_case.setdefault(row.case_id, []).append(row)
+    if queryset.query.is_sliced:
+        case_ids = list(by_case)
+    elif connection.vendor == "postgresql":
+        # Tens of thousands of ids as one array parameter: probed through the link table's case
+        # index, without re-running the clock query or binding one parameter per id.
+        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list(by_case)])
+    else:
+        case_ids = queryset.order_by().values("case_id")
+    links = {}
+    for field_name in ("officers", "negotiators"):
+        through = getattr(Case, field_name).through
+        links[field_name] = list(through.objects.filter(case_id__in=case_ids).values_list("case_id", "user_id"))
+    # People are few (a few dozen per squad): fetch their names once rather than join per link.
+    user_ids = {user_id for pairs in links.values() for _case_id, user_id in pairs}
+    names = {pk: Person(pk, full_name or username) for pk, full_name, username in
+             User.objects.filter(pk__in=user_ids).values_list("pk", "full_name", "username")}
+    for field_name, pairs in links.items():
+        for case_id, user_id in sorted(pairs, key=lambda pair: (names[pair[1]].name, pair[1])):
+            for row in by_case.get(case_id, ()):
+                getattr(row, field_name).append(names[user_id])
+    return rows
+
+
+def clock_list_overdue(*, as_of: dt.datetime, user: User | None = None, **filters) -> list[OverdueClock]:
+    """Every overdue clock at `as_of` visible to `user`, with case, days overdue, people and squad."""
+    return clock_rows(clock_overdue_queryset(as_of=as_of, user=user, **filters), as_of=as_of)
+
+
+def clock_list_due_soon(
+    *, as_of: dt.datetime, working_days: int = 2, user: User | None = None, calendar: WorkingCalendar | None = None
+) -> list[OverdueClock]:
+    """Running clocks not yet out at `as_of` whose last day is at most `working_days` working days away."""
+    calendar = calendar or WorkingCalendar.load()
+    horizon = end_of_day(calendar.add_working_days(local_date(as_of), working_days).date)
+    queryset = running_clocks(user=user).filter(due_at__gt=as_of, due_at__lte=horizon).order_by("due_at", "id")
+    return clock_rows(queryset, as_of=as_of)
+
+
+def clock_list_ran_out(*, as_of: dt.datetime, since: dt.datetime, min_days: int = 0) -> list[OverdueClock]:
+    """Overdue clocks (by at least `min_days`) whose threshold moment fell in [since, as_of]."""
+    shift = dt.timedelta(days=max(0, min_days - 1))
+    # The n-th day overdue begins at due_at + (n - 1) days (due_at is midnight after the last day).
+    queryset = running_clocks().filter(due_at__lte=as_of - shift, due_at__gte=since - shift).order_by("due_at", "id")
+    return clock_rows(queryset, as_of=as_of)
+
+
+def supervisors_by_squad(squad_ids) -> dict[int, list[User]]:
+    result: dict[int, list[User]] = {}
+    for supervisor in User.objects.filter(is_supervisor=True, is_active=True, squad_id__in=set(squad_ids)):
+        result.setdefault(supervisor.squad_id, []).append(supervisor)
+    return result
+
+
+def can_review_overdue(user: User) -> bool:
+    return bool(user.is_authenticated and ({Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR} & user.roles))
+
+
+__all__ = [
+    "ORDERINGS", "SUPERVISOR_AFTER_DAYS", "OverdueClock", "Person", "can_review_overdue", "clock_list_due_soon",
+    "clock_list_overdue", "clock_list_ran_out", "clock_overdue_queryset", "clock_rows", "days_overdue",
+    "running_clocks", "supervisors_by_squad",
+]
