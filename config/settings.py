@@ -154,6 +154,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 # Each entry is added by the feature that owns the task (see README, "Background work").
 CELERY_BEAT_SCHEDULE = {
     "fire-due-workflow-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 60.0},
+    "documents-requeue-pending": {"task": "casework.documents.requeue_pending", "schedule": 300.0},
 }
 
 # --- Cache ----------------------------------------------------------------------------------
