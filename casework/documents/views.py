@@ -69,6 +69,7 @@ def document_serve_page(request, document_id: int):
                            proof_upload=form.cleaned_data.get("proof"))
         except CaseworkError as error:
             for field, errors in (error.fields or {}).items():
+                field = "proof" if field == "file" else field  # attachment_add names its upload "file"
                 form.add_error(field if field in form.fields else None, errors)
             for guard in error.guards or ():
                 form.add_error(guard.field if guard.field in form.fields else None, str(guard.message))
