@@ -75,7 +75,15 @@ def document_context(document: Document) -> dict:
         "verification_url": url,
         "qr": qr_svg(url),
         "cn_date": cn_date,
+        "title_font_url": _title_font_url(),
     }
+
+
+def _title_font_url() -> str:
+    from casework.documents.fonts import title_font_path
+
+    path = title_font_path()
+    return path.as_uri() if path else ""
 
 
 def render_html(document: Document) -> str:

@@ -4,8 +4,8 @@ stored anywhere: real documents get their snapshot from casework.services.docume
 from __future__ import annotations
 
 from casework.models import Document, DocumentType, ServiceMethod
-from casework.services.documents import APPROVAL_FORMS, DECISION_TYPES, format_document_number
 from casework.models.documents import TYPE_CHARACTERS
+from casework.services.documents import APPROVAL_FORMS, DECISION_TYPES, format_document_number
 
 
 def sample_document(document_type: str, *, sequence: int = 12, party_name: str = "张伟",

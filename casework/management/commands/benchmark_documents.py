@@ -1,8 +1,10 @@
+import io
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand
+from pypdf import PdfReader
 
 from casework.models import DocumentType
 
@@ -42,7 +44,7 @@ class Command(BaseCommand):
             times.sort()
             all_ms.extend(times)
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-            pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
+            pages = len(PdfReader(io.BytesIO(pdf)).pages)
             self.stdout.write(f"{document_type:34} {statistics.median(times):10.0f} {p95:8.0f} {size / 1024:7.0f} {pages:5}")
         all_ms.sort()
         self.stdout.write(f"{'ALL':34} {statistics.median(all_ms):10.0f} "

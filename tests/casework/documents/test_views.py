@@ -1,9 +1,9 @@
 import io
 
 import pytest
-from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from casework.models import DocumentStatus, DocumentType
 from casework.services.documents import document_render
