@@ -57,7 +57,7 @@ def title_font_path() -> Path | None:
 
     options = subset.Options(layout_features=["*"], name_IDs=["*"], name_languages=["*"], notdef_outline=True,
                              desubroutinize=True, hinting=False)
-    font = TTFont(source, fontNumber=index, lazy=False)
+    font = TTFont(source, fontNumber=index, lazy=False, recalcTimestamp=False)  # same bytes on every machine
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)
     subsetter.subset(font)

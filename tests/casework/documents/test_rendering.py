@@ -94,3 +94,39 @@ def test_html_is_chinese_a4_with_the_gbt_9704_margins():
     assert "size: A4" in html and "margin: 37mm 26mm 35mm 28mm" in html
     assert "font-size: 16pt" in html and "font-size: 22pt" in html
     assert "http://" in html and "/verify/ABCDEFGH23" in html and "<svg" in html
+
+
+def _font_names(pdf: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def test_rare_characters_come_from_noto_serif_cjk_sc_without_a_fallback_font():
+    """𠮷 (U+20BB7) and 龘 are in Noto Serif CJK SC: the PDF embeds only the body face and the
+    small title face, no other fallback font."""
+    pdf = render_pdf(sample_document(DocumentType.STOP_ORDER, party_name="𠮷龘"))
+    assert _font_names(pdf) <= {"Noto-Serif-CJK-SC", "Document-Title-Heavy"}
+
+
+def test_the_notdef_check_does_catch_a_character_no_font_has(caplog):
+    """Control for the glyph checks above: an unassigned code point logs WeasyPrint's .notdef warning."""
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        render_pdf(sample_document(DocumentType.TALK_RECORD, party_name="张\U000e01ff\U0010fffd伟"))
+    assert "notdef" in caplog.text
+
+
+def test_title_font_is_made_the_same_on_every_machine(settings, tmp_path):
+    """The cut-down title font is byte-identical when made again (no timestamp), so renders
+    do not depend on when the cache was filled."""
+    from casework.documents import fonts
+
+    made = []
+    for name in ("a", "b"):
+        settings.DATA_DIR = tmp_path / name
+        fonts.title_font_path.cache_clear()
+        made.append(fonts.title_font_path().read_bytes())
+    fonts.title_font_path.cache_clear()
+    assert made[0] == made[1] and len(made[0]) < 100_000
