@@ -128,3 +128,28 @@ def test_pending_document_is_not_verifiable_nor_downloadable(client, case_in, ca
     assert client.get(f"/verify/{document.verification_code}").status_code == 404
     client.force_login(cast.officer)
     assert client.get(reverse("documents:pdf", args=[document.pk])).status_code == 404
+
+
+def test_service_form_shows_refusals_beside_the_field(client, case_in, cast, media):
+    """A service time in the future is refused and shown on the time field; a negotiator may not
+    record service; nothing is recorded."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from casework.services.documents import document_correct
+
+    case = case_in("decided")
+    decision = case.documents.get(document_type=DocumentType.DEMOLITION_DECISION)
+    correction = document_correct(document=decision, actor=cast.supervisor, reason="更正。")
+    url = reverse("documents:serve", args=[correction.pk])
+    client.force_login(cast.officer)
+    future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"method": "handed_over", "served_at": future, "recipient": "张伟"})
+    assert response.status_code == 200 and response.context["form"].errors["served_at"]
+    client.force_login(cast.negotiator)
+    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"method": "handed_over", "served_at": now, "recipient": "张伟"})
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    correction.refresh_from_db()
+    assert not hasattr(correction, "service")
