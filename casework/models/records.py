@@ -175,7 +175,7 @@ class NumberSequence(models.Model):
     duplicate.
     """
 
-    series = models.CharField(_("series"), max_length=30)
+    series = models.CharField(_("series"), max_length=60)  # "doc:forced_demolition_announcement" needs 35
     year = models.PositiveSmallIntegerField(_("year"))
     last_value = models.PositiveIntegerField(_("last value"), default=0)
 

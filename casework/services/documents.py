@@ -335,7 +335,7 @@ def document_correct(*, document: Document, actor: User, reason: str, extra: dic
         failure = GuardFailure("correction.reason", _("Give the reason for the correction."), "", "reason")
         raise GuardsFailed(failure.message, guards=[failure])
     with transaction.atomic():
-        original = Document.objects.select_for_update().select_related("case", "event").get(pk=document.pk)
+        original = Document.objects.select_for_update(of=("self",)).select_related("case", "event").get(pk=document.pk)
         if Document.objects.filter(supersedes=original).exists():
             failure = GuardFailure("correction.already_superseded", _("This document has already been corrected."))
             raise GuardsFailed(failure.message, guards=[failure])
