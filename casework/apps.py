@@ -6,3 +6,10 @@ class CaseworkConfig(AppConfig):
     name = "casework"
     verbose_name = _("Casework")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from casework.documents.tasks import queue_render
+        from casework.services.documents import render_hooks
+
+        if queue_render not in render_hooks:
+            render_hooks.append(queue_render)

@@ -543,14 +543,57 @@ def clock_label(kind: str) -> str:
     return str(ClockKind(kind).label).lower()
 
 
+# What each document prints that the case may lack: checked before anything is issued so a
+# transition never commits a document that cannot be rendered. Field names are the case's.
+_PARTY_ADDRESS_TYPES = frozenset({
+    DocumentType.STOP_ORDER, DocumentType.PRIOR_NOTICE, DocumentType.HEARING_NOTICE,
+    DocumentType.DEMOLITION_DECISION, DocumentType.RECTIFICATION_NOTICE, DocumentType.DEMAND,
+    DocumentType.EXECUTION_DECISION, DocumentType.TERMINATION_DECISION,
+})
+_AREA_TYPES = frozenset({
+    DocumentType.PRIOR_NOTICE, DocumentType.DEMOLITION_DECISION, DocumentType.RECTIFICATION_NOTICE,
+    DocumentType.FORCED_DEMOLITION_ANNOUNCEMENT, DocumentType.DEMAND, DocumentType.EXECUTION_DECISION,
+    DocumentType.SELF_DEMOLITION_COMMITMENT,
+})
+_REMEDY_TYPES = frozenset({DocumentType.DEMOLITION_DECISION, DocumentType.RECTIFICATION_NOTICE,
+                           DocumentType.EXECUTION_DECISION, DocumentType.TERMINATION_DECISION})
+
+
 def documents_required_data(request):
-    """Documents of this step need the party's name and the location; refuse before issuing."""
+    """The documents of this step need data the case lacks: refuse before issuing, naming it."""
     if request.data is None:
         return
-    types = request.spec.documents(request)
-    if not types or types == [DocumentType.CLOSING_APPROVAL]:
+    types = set(request.spec.documents(request))
+    if not types or types == {DocumentType.CLOSING_APPROVAL}:
         return
-    if request.case.party_id is None and not request.data.get("party") and request.spec.name not in ("inspect", "dismiss"):
+    case = request.case
+    given_party = request.data.get("party") or {}
+    if case.party_id is None and not given_party and request.spec.name not in ("inspect", "dismiss"):
         yield GuardFailure(
-            "document.party_missing", _("The documents of this step need the party's name; record the party first."), ""
+            "document.party_missing", _("The documents of this step need the party's name; record the party first."),
+            "", "party",
         )
+    elif types & _PARTY_ADDRESS_TYPES:
+        address = given_party.get("address") if given_party else (case.party.address if case.party_id else "")
+        if not (address or "").strip():
+            yield GuardFailure(
+                "document.party_address_missing",
+                _("The documents of this step are served on the party: record the party's address first."),
+                "", "party.address",
+            )
+    if types & _AREA_TYPES and case.illegal_area is None and not request.data.get("illegal_area"):
+        yield GuardFailure("document.area_missing",
+                           _("The documents of this step state the illegal area; record it first."), "", "illegal_area")
+    if not (case.location or request.data.get("location") or "").strip():
+        yield GuardFailure("document.location_missing",
+                           _("The documents of this step state the location; record it first."), "", "location")
+    if types & _REMEDY_TYPES:
+        from casework.services.documents import agency_settings
+
+        agency = agency_settings()
+        if not agency.reconsideration_body.strip() or not agency.court.strip():
+            yield GuardFailure(
+                "document.remedies_missing",
+                _("Decisions state the remedies in full: the administrator must set the reconsideration body "
+                  "and the court in the agency settings."), "", "agency",
+            )

@@ -23,10 +23,11 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     change must still succeed. Callers keep the work itself in the database (e.g. a document
     stays pending), so a periodic sweep can queue it again when the broker is back.
     """
-    transaction.on_commit(lambda: _send(task, args, kwargs))
+    transaction.on_commit(lambda: enqueue_now(task, *args, **kwargs))
 
 
-def _send(task, args: tuple, kwargs: dict) -> None:
+def enqueue_now(task, *args, **kwargs) -> bool:
+    """Queue `task` now; False (and a warning) when the broker cannot be reached."""
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except (OperationalError, ConnectionError) as error:
@@ -37,6 +38,8 @@ def _send(task, args: tuple, kwargs: dict) -> None:
             args,
             error,
         )
+        return False
+    return True
 
 
 @shared_task(name="casework.tasks.sessions_clear_expired")

@@ -198,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-workflow-timers": {"task": "workflows.tasks.fire_due_timers", "schedule": 60.0},
     "clear-expired-sessions": {"task": "casework.tasks.sessions_clear_expired", "schedule": crontab(hour=3, minute=0)},
     "send-clock-reminders": {"task": "casework.tasks.reminders_send", "schedule": 15 * 60.0},
+    "documents-requeue-pending": {"task": "casework.documents.requeue_pending", "schedule": 300.0},
 }
 
 # --- Cache ----------------------------------------------------------------------------------

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", include("casework.api.urls")),
     path("persuasion/", include("casework.persuasion_urls", namespace="persuasion")),
     path("", include("casework.urls_supervision")),
+    path("", include("casework.documents.urls")),  # documents/… and the public verify/<code>
     path("", site.urls),
 ]

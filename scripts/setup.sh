@@ -15,7 +15,7 @@ VENV=${VENV:-.venv}
 # fonts-noto-cjk and libharfbuzz-subset0: Chinese PDFs (WeasyPrint; without the harfbuzz
 # subsetter one page takes ~15 s instead of ~0.25 s); chromium: the browser tests (Playwright
 # drives Debian's build, never a downloaded one); gettext: compiling translations.
-SYSTEM_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 chromium gettext)
+SYSTEM_PACKAGES=(fonts-noto-cjk fontconfig libharfbuzz-subset0 chromium gettext)
 
 say() { printf '[setup] %s\n' "$*"; }
 stop() { printf '[setup] %s\n' "$@" >&2; exit 1; }

@@ -164,7 +164,9 @@ def case_page(*, case: Case, now: dt.datetime | None = None) -> CasePage:
     now = now or timezone.now()
     clocks = [clock_view(c, now) for c in case.clocks.filter(satisfied_at__isnull=True).order_by("is_window", "due_at")]
     events = list(case.events.select_related("actor").order_by("occurred_at", "id"))
-    documents = list(case.documents.select_related("service").order_by("created_at", "id"))
+    from casework.selectors.documents import case_documents
+
+    documents = list(case_documents(case=case))
     attachments = list(case.attachments.select_related("uploaded_by").order_by("uploaded_at", "id"))
     return CasePage(
         case=case, clocks=clocks, events=events, documents=documents,

@@ -195,9 +195,10 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
         case=case, kind=EventKind.TRANSITION, transition=spec.name, from_status=from_status, to_status=case.status,
         actor=actor, occurred_at=occurred_at, data=_event_data(data),
     )
+    # Clocks first: the documents print the deadlines they compute.
+    clocks_refresh(case=case, history=CaseHistory.load(case), calendar=request.calendar)
     for document_type in spec.documents(request):
         document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at))
-    clocks_refresh(case=case, history=CaseHistory.load(case), calendar=request.calendar)
     case_changed(case=case, actor=actor, action=spec.name)
     return case
 

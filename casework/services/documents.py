@@ -8,12 +8,13 @@ import secrets
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.deadlines import periods
 from casework.deadlines.calendar import local_date
-from casework.errors import GuardFailure, GuardsFailed, NotAllowed
+from casework.errors import CaseworkError, GuardFailure, GuardsFailed, NotAllowed
 from casework.models import (
     AgencySetting,
     Case,
@@ -21,6 +22,7 @@ from casework.models import (
     Document,
     DocumentService,
     DocumentSetting,
+    DocumentStatus,
     DocumentType,
     EventKind,
     Role,
@@ -33,6 +35,10 @@ from casework.services.numbering import number_next
 # Called with a document id after the issuing transaction commits; casework.documents sets it
 # to the rendering task, so this module does not depend on how PDFs are made.
 render_hooks: list[Callable[[int], None]] = []
+
+
+class DocumentRenderFailed(CaseworkError):
+    """Rendering a document's PDF failed; it stays pending and is retried."""
 
 
 def agency_settings() -> AgencySetting:
@@ -54,17 +60,71 @@ def _new_verification_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def document_snapshot(*, case: Case, event: CaseEvent | None, document_type: str, extra: dict | None = None) -> dict:
-    """Everything a document shows, frozen at issue: rendering reads only this."""
+# Approval forms (documents.md): the chain of opinions, officer in charge → squad leader →
+# head of office, each with name, opinion and date.
+APPROVAL_FORMS = frozenset({
+    DocumentType.FILING_APPROVAL,
+    DocumentType.DISMISSAL_APPROVAL,
+    DocumentType.LEGAL_REVIEW_FORM,
+    DocumentType.CLOSING_APPROVAL,
+})
+DECISION_TYPES = frozenset({
+    DocumentType.DEMOLITION_DECISION,
+    DocumentType.RECTIFICATION_NOTICE,
+    DocumentType.EXECUTION_DECISION,
+    DocumentType.TERMINATION_DECISION,
+})
+
+
+def _approval_chain(case: Case, event: CaseEvent | None) -> list[dict]:
+    """Officer in charge, then each approver's opinion in order, the step's own actor last."""
+    chain = []
+    inspection = case.events.filter(transition="inspect").select_related("actor").order_by("occurred_at", "id").first()
+    if inspection:
+        chain.append({"role": "承办人", "name": inspection.actor.display_name,
+                      "opinion": inspection.data.get("findings") or "经现场检查，情况属实。",
+                      "date": local_date(inspection.occurred_at).isoformat()})
+    for approval in case.approvals.select_related("approver").order_by("occurred_at", "id"):
+        chain.append({"role": str(Role(approval.role).label) if approval.role in Role.values else approval.role,
+                      "name": approval.approver.display_name,
+                      "opinion": approval.opinion, "date": local_date(approval.occurred_at).isoformat(),
+                      "decision": approval.decision})
+    if event is not None and event.actor_id:
+        role = "负责人" if event.actor.is_head_of_office else "中队长" if event.actor.is_supervisor else "承办人"
+        data = event.data or {}
+        opinion = data.get("opinion") or data.get("reason") or data.get("explanation") or "同意。"
+        chain.append({"role": role, "name": event.actor.display_name, "opinion": opinion,
+                      "date": local_date(event.occurred_at).isoformat()})
+    return chain
+
+
+def _clock_rows(case: Case) -> list[dict]:
+    return [
+        {"kind": clock.kind, "label": str(clock.get_kind_display()), "started_at": clock.started_at.isoformat(),
+         "due_at": clock.due_at.isoformat(), "last_day": local_date(clock.due_at - dt.timedelta(seconds=1)).isoformat(),
+         "rule": clock.rule, "basis": clock.basis, "is_window": clock.is_window}
+        for clock in case.clocks.order_by("due_at", "kind")
+    ]
+
+
+def document_snapshot(
+    *, case: Case, event: CaseEvent | None, document_type: str, issued_on: dt.date | None = None,
+    extra: dict | None = None,
+) -> dict:
+    """Everything a document shows, frozen at issue: rendering reads only this, so the PDF is
+    the same whenever it is rendered and whatever changes later (settings, periods, people)."""
     agency = agency_settings()
     party = case.party
     # The officers who took part in this step (inspection, verification), else those assigned.
     officers = (event.data.get("officers") if event else None) or [
-        {"id": o.pk, "name": o.display_name, "certificate_number": o.certificate_number} for o in case.officers.all()
+        {"id": o.pk, "name": o.display_name, "certificate_number": o.certificate_number}
+        for o in case.officers.order_by("pk")
     ]
+    issued_on = issued_on or (local_date(event.occurred_at) if event else local_date(timezone.now()))
     return {
         "document_type": document_type,
         "title": str(DocumentType(document_type).label),
+        "issued_on": issued_on.isoformat(),
         "agency": {
             "name": agency.agency_name,
             "reconsideration_body": agency.reconsideration_body,
@@ -111,6 +171,22 @@ def document_snapshot(*, case: Case, event: CaseEvent | None, document_type: str
             }
             for a in case.approvals.select_related("approver").order_by("occurred_at", "id")
         ],
+        "approval_chain": _approval_chain(case, event) if document_type in APPROVAL_FORMS else [],
+        # The case's clocks as the deadlines module computed them when the step was taken.
+        "clocks": _clock_rows(case),
+        # The periods in force at issue, in the words the documents print them with.
+        "periods": {
+            "statement": periods.period_length("statement"),
+            "hearing_request": periods.period_length("hearing_request"),
+            "demand_statement": periods.period_length("demand_statement"),
+            "announcement_service": periods.period_length("announcement_service"),
+        },
+        "remedies": {
+            "reconsideration_days": periods.period_length("reconsideration"),
+            "reconsideration_body": agency.reconsideration_body,
+            "litigation_months": periods.period_length("litigation"),
+            "court": agency.court,
+        } if document_type in DECISION_TYPES else None,
         "extra": extra or {},
     }
 
@@ -131,7 +207,7 @@ def document_issue(
         number=format_document_number(
             prefix=agency.prefix, character=type_character(document_type), year=issued_on.year, sequence=sequence
         ),
-        data=document_snapshot(case=case, event=event, document_type=document_type, extra=extra),
+        data=document_snapshot(case=case, event=event, document_type=document_type, issued_on=issued_on, extra=extra),
         supersedes=supersedes,
         verification_code=_new_verification_code(),
     )
@@ -142,8 +218,12 @@ def document_issue(
 
 def document_serve(
     *, document: Document, actor: User, served_at: dt.datetime, method: str, recipient: str, proof=None,
+    proof_upload=None,
 ) -> DocumentService:
-    """Record the service (送达) of a document; issues its 送达回证 and restarts the clocks."""
+    """Record the service (送达) of a document; issues its 送达回证 and restarts the clocks.
+
+    `proof_upload` (a photo or scan of the signed proof) is stored as an attachment of the
+    service event, checked by content like every upload."""
     from casework.deadlines.clocks import clocks_refresh
 
     with transaction.atomic():
@@ -191,5 +271,87 @@ def document_serve(
                    "service": {"served_at": served_at.isoformat(), "method": method, "recipient": service.recipient,
                                "served_by": actor.display_name, "effective_at": effective_at.isoformat()}},
         )
+        if proof_upload is not None:
+            from casework.models import AttachmentKind
+            from casework.services.attachments import attachment_add
+
+            attachment_add(case=case, actor=actor, upload=proof_upload, event=event,
+                           caption=f"送达凭证 {document.number}",
+                           allowed_kinds=(AttachmentKind.PHOTO, AttachmentKind.SCAN))
         clocks_refresh(case=case)
     return service
+
+
+def document_render(*, document_id: int) -> Document:
+    """Render a pending document's PDF once and mark it issued.
+
+    An issued document is evidence: it is never rendered again (a correction is a new
+    document, see document_correct). On failure the document stays pending with the error
+    and the attempt counted, and the error is raised for the task to retry.
+    """
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from casework.documents.rendering import render_pdf
+
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        if document.status == DocumentStatus.ISSUED:
+            raise NotAllowed(_("Document %(number)s is issued; its PDF never changes. Issue a correction instead.")
+                             % {"number": document.number})
+        try:
+            pdf = render_pdf(document)
+        except Exception as error:
+            Document.objects.filter(pk=document.pk).update(
+                render_attempts=F("render_attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+            )
+            failed = error
+        else:
+            failed = None
+            document.pdf.save(f"{document.verification_code}.pdf", ContentFile(pdf), save=False)
+            document.sha256 = hashlib.sha256(pdf).hexdigest()
+            document.size = len(pdf)
+            document.status = DocumentStatus.ISSUED
+            document.issued_at = timezone.now()
+            document.render_attempts += 1
+            document.last_error = ""
+            document.save(update_fields=["pdf", "sha256", "size", "status", "issued_at", "render_attempts", "last_error"])
+    if failed is not None:
+        raise DocumentRenderFailed(
+            _("Document %(number)s could not be rendered: %(error)s") % {"number": document.number, "error": failed}
+        ) from failed
+    return document
+
+
+def document_correct(*, document: Document, actor: User, reason: str, extra: dict | None = None) -> Document:
+    """Issue a new document superseding `document` (which stays, unchanged): same type, a new
+    number, a fresh snapshot of the case plus the correction's reason."""
+    if not (actor.sees_all_squads or actor.squad_id == document.case.squad_id) or not (
+        {Role.SUPERVISOR, Role.HEAD_OF_OFFICE} & actor.roles
+    ):
+        raise NotAllowed(_("Only supervisors and the head of office correct documents."))
+    if not (reason or "").strip():
+        failure = GuardFailure("correction.reason", _("Give the reason for the correction."), "", "reason")
+        raise GuardsFailed(failure.message, guards=[failure])
+    with transaction.atomic():
+        original = Document.objects.select_for_update(of=("self",)).select_related("case", "event").get(pk=document.pk)
+        if Document.objects.filter(supersedes=original).exists():
+            failure = GuardFailure("correction.already_superseded", _("This document has already been corrected."))
+            raise GuardsFailed(failure.message, guards=[failure])
+        case = Case.objects.select_related("party", "squad", "community").get(pk=original.case_id)
+        CaseEvent.objects.create(
+            case=case, kind=EventKind.NOTE, actor=actor, occurred_at=timezone.now(),
+            data={"correction_of": original.number, "reason": reason.strip()},
+        )
+        merged = {**(original.data.get("extra") or {}), **(extra or {}),
+                  "corrects": {"number": original.number, "reason": reason.strip()}}
+        return document_issue(case=case, event=original.event, document_type=original.document_type,
+                              issued_on=local_date(timezone.now()), extra=merged, supersedes=original)
+
+
+def documents_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> list[int]:
+    """Ids of documents still waiting for their PDF (created more than `older_than` ago)."""
+    cutoff = timezone.now() - older_than
+    return list(Document.objects.filter(status=DocumentStatus.PENDING, created_at__lte=cutoff)
+                .order_by("created_at", "id").values_list("pk", flat=True))

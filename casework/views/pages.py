@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,16 +45,6 @@ from casework.services.approvals import APPROVAL_RULES
 from casework.transitions import SPECS, permission_failure
 
 PAGE_SIZE = 25
-OPTIONAL_INCLUDES = ("documents/_case_documents.html",)
-
-
-def _optional_template(name: str) -> str | None:
-    """A template another part of the project provides, or None until it exists."""
-    try:
-        select_template([name])
-    except Exception:
-        return None
-    return name
 
 
 def _photos_from(request, field: str = "photos") -> list:
@@ -146,7 +135,7 @@ def case_detail(request, pk: int):
     tasks = list(open_tasks(case=case).select_related("owner"))
     return render(request, "casework/case_detail.html", {
         "case": case, "page": page, "actions": actions, "review_steps": review_steps, "tasks": tasks,
-        "documents_template": _optional_template(OPTIONAL_INCLUDES[0]),
+        "documents": page.documents,
         "is_supervisor": request.user.has_role(Role.SUPERVISOR) or request.user.has_role(Role.HEAD_OF_OFFICE),
         "masked_identifier": case.party.masked_identifier if case.party_id else "",
     })

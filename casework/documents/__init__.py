@@ -1,0 +1,1 @@
+"""Rendering issued documents to PDF, their tasks and pages (documents.md)."""
