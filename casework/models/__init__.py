@@ -33,6 +33,7 @@ from casework.models.records import (
     SuspensionReason,
 )
 from casework.models.reference import CalendarException, HolidayYear, PeriodSetting, PeriodUnit
+from casework.models.security import TotpDevice
 
 __all__ = [
     "AgencySetting", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
@@ -40,5 +41,5 @@ __all__ = [
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
     "PartyStatement", "PeriodSetting", "PeriodUnit", "Role", "ServiceMethod", "Squad",
-    "StructureType", "Suspension", "SuspensionReason", "User", "ViolationKind",
+    "StructureType", "Suspension", "SuspensionReason", "TotpDevice", "User", "ViolationKind",
 ]  # fmt: skip
