@@ -110,22 +110,13 @@ def round_trip(tmp_path, populated, env) -> None:
         assert hashlib.sha256((restored_media / document.pdf.name).read_bytes()).hexdigest() == document.sha256
 
 
-@pytest.mark.django_db(transaction=True)
-def test_round_trip_on_sqlite(tmp_path, populated):
-    """A populated SQLite installation backed up and restored into an empty one has the same
-    fingerprint for every case, event, document and attachment, and the same PDF files."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite variant")
-    round_trip(tmp_path, populated, empty_installation_env(tmp_path))
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_round_trip_on_postgresql(tmp_path, populated):
-    """The same round trip on PostgreSQL: pg_dump of the test database, pg_restore into a
-    freshly created database."""
+@pytest.fixture
+def empty_target(tmp_path, transactional_db):
+    """Environment of an empty installation of the same database kind: a new SQLite file, or a
+    freshly created PostgreSQL database (dropped afterwards); an empty media folder."""
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+        yield empty_installation_env(tmp_path)
+        return
     target = f"restore_{uuid.uuid4().hex[:10]}"
     params = connection.settings_dict
     with connection.cursor() as cursor:
@@ -133,10 +124,29 @@ def test_round_trip_on_postgresql(tmp_path, populated):
     try:
         password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
         url = f"postgres://{params['USER']}{password}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{target}"
-        round_trip(tmp_path, populated, empty_installation_env(tmp_path, url))
+        yield empty_installation_env(tmp_path, url)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_round_trip_on_sqlite(tmp_path, populated, empty_target):
+    """A populated SQLite installation backed up and restored into an empty one has the same
+    fingerprint for every case, event, document and attachment, and the same PDF files."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite variant")
+    round_trip(tmp_path, populated, empty_target)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_round_trip_on_postgresql(tmp_path, populated, empty_target):
+    """The same round trip on PostgreSQL: pg_dump of the test database, pg_restore into a
+    freshly created database."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    round_trip(tmp_path, populated, empty_target)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,7 +157,7 @@ def test_manifest_lists_counts_and_file_fingerprints(tmp_path, populated, media_
     with tarfile.open(archive) as tar:
         manifest = json.loads(tar.extractfile(MANIFEST_NAME).read())
         names = set(tar.getnames())
-    assert manifest["counts"]["casework.Case"] == 21
+    assert manifest["counts"]["casework.Case"] == len(demo_cases.DEMO_CASES)
     assert manifest["counts"]["casework.CaseEvent"] == CaseEvent.objects.count()
     references = {(r["model"], r["pk"]): r for r in manifest["referenced_files"]}
     for document in Document.objects.exclude(pdf=""):
@@ -183,7 +193,7 @@ def test_restore_refuses_files_in_media_root(tmp_path, media_root, db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_detects_a_tampered_file(tmp_path, populated):
+def test_restore_detects_a_tampered_file(tmp_path, populated, empty_target):
     """A file changed inside the archive fails the verification after restore."""
     archive = tmp_path / "b.tar.gz"
     call_command("backup", output=str(archive), stdout=io.StringIO())
@@ -195,8 +205,7 @@ def test_restore_detects_a_tampered_file(tmp_path, populated):
                 data = data.replace(b"%%EOF", b"% tampered\n%%EOF")
                 member.size = len(data)
             target.addfile(member, io.BytesIO(data))
-    env = empty_installation_env(tmp_path)
-    result = run_in_installation(env, "manage.py", "restore", str(tampered))
+    result = run_in_installation(empty_target, "manage.py", "restore", str(tampered))
     assert result.returncode != 0
     assert "does not match the backup" in result.stderr and "differs from the backup" in result.stderr
 
