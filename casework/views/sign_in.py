@@ -33,7 +33,7 @@ MAX_CODE_FAILURES = 5
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=gettext_lazy("Six-digit code from the authenticator app"), max_length=10,
+        label=gettext_lazy("Six-digit code"), max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
