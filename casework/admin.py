@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +61,20 @@ class UserAdmin(DjangoUserAdmin):
         (_("Roles"), {"fields": ("is_field_officer", "is_negotiator", "is_supervisor", "is_legal_reviewer",
                                  "is_head_of_office", "is_administrator")}),
     )
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor sign-in (lost phone)"))
+    def reset_two_factor(self, request, queryset):
+        from casework.errors import NotAllowed
+        from casework.services.totp import totp_reset
+
+        try:
+            reset = [user for user in queryset if totp_reset(user=user, actor=request.user)]
+        except NotAllowed as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+            return
+        self.message_user(request, _("Two-factor sign-in reset for %(count)d user(s); they sign in with the password "
+                                     "alone until they turn it on again.") % {"count": len(reset)})
 
 
 class ClocksDependOnThisMixin:

@@ -45,6 +45,7 @@ from casework.models.records import (
     SuspensionReason,
 )
 from casework.models.reference import CalendarException, HolidayYear, PeriodSetting, PeriodUnit
+from casework.models.security import TotpDevice
 from casework.models.supervision import AnnualTarget, Notification, ReminderThreshold
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
     "Notification", "PartyStatement", "PeriodSetting", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
-    "StructureType", "Suspension", "SuspensionReason", "User", "ViolationKind",
+    "StructureType", "Suspension", "SuspensionReason", "TotpDevice", "User", "ViolationKind",
     "Attitude", "ExplainedItem", "PublicityAction", "PublicityKind", "PublicityPhoto", "Talk", "TalkKind",
     "TalkThirdParty", "ThirdPartyRelation",
 ]  # fmt: skip

@@ -51,13 +51,14 @@ def _photos_from(request, field: str = "photos") -> list:
     return request.FILES.getlist(field)
 
 
-def _store_photos(*, case, actor, uploads, event=None) -> None:
+def _store_photos(*, case, actor, uploads, event=None, keep_location: bool = False) -> None:
     """Store each photo through the attachments service (which checks the real type and the
-    20 MB limit); a refused photo is reported by name under the photos field."""
+    20 MB limit, and strips the metadata but for the camera's position when the officer keeps
+    it); a refused photo is reported by name under the photos field."""
     for upload in uploads:
         try:
             attachments.attachment_add(case=case, actor=actor, upload=upload, event=event,
-                                       allowed_kinds=(AttachmentKind.PHOTO,))
+                                       allowed_kinds=(AttachmentKind.PHOTO,), keep_location=keep_location)
         except InvalidInput as error:
             message = f"{upload.name}: {error.message}"
             raise InvalidInput(message, fields={"photos": [message]}) from error
@@ -174,7 +175,8 @@ def lead_new(request):
                         party={"kind": "person", "name": data["party_name"]} if data["party_name"] else None,
                     )
                     event = case.events.filter(kind=EventKind.REGISTRATION).first()
-                    _store_photos(case=case, actor=user, uploads=uploads, event=event)
+                    _store_photos(case=case, actor=user, uploads=uploads, event=event,
+                                  keep_location=request.POST.get("keep_location") == "on")
             except CaseworkError as error:
                 photo_errors = error.fields.pop("photos", [])
                 for name, errors in error.fields.items():
@@ -225,7 +227,8 @@ def case_action(request, pk: int, name: str):
                         occurred_at=occurred_at, expected_version=_int_or_none(request.POST.get("version")),
                     )
                     event = case.events.filter(transition=name).order_by("-recorded_at", "-id").first()
-                    _store_photos(case=case, actor=request.user, uploads=uploads, event=event)
+                    _store_photos(case=case, actor=request.user, uploads=uploads, event=event,
+                                  keep_location=request.POST.get("keep_location") == "on")
                     if isinstance(form, ServiceFields):
                         _serve_document(case=case, actor=request.user, form=form, occurred_at=occurred_at,
                                         event_documents=list(Document.objects.filter(event=event)))

@@ -59,7 +59,8 @@ def test_lead_to_closure_through_the_api(cast, community):
     case = _ok(officer.post("/api/v1/cases/", {
         "community": community.pk, "source": "complaint", "location": "五星村东区12号楼顶",
         "description": "12345 热线投诉：楼顶加建。", "occurred_at": clock.after(0),
-        "party": {"kind": "person", "name": "张伟", "identifier": "11010519491231002X", "phone": "13800000000"},
+        "party": {"kind": "person", "name": "张伟", "identifier": "11010519491231002X", "phone": "13800000000",
+                  "address": "五星村东区12号"},
     }, format="json"), 201)
     assert case["status"] == "reported"
     url = f"/api/v1/cases/{case['id']}"

@@ -146,6 +146,7 @@ def test_my_work_queries_do_not_grow_with_tasks(client_as, cast, started):
     """My work costs the same number of queries for one task as for five."""
     client = client_as(cast.officer)
     started()
+    client.get(reverse("casework:my_work"))  # a session's first request also stamps its activity
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("casework:my_work"))
     for _ in range(4):
@@ -184,6 +185,7 @@ def test_case_list_queries_do_not_grow_with_rows(client_as, cast, started):
     """The case list costs the same number of queries for one row as for five."""
     client = client_as(cast.supervisor)
     started(S.INSPECTED)
+    client.get(reverse("casework:my_work"))  # a session's first request also stamps its activity
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("casework:case_list"))
     for _ in range(4):
@@ -218,6 +220,7 @@ def test_case_page_queries_do_not_grow_with_events_and_photos(client_as, cast, s
     case = started(S.INSPECTED)
     client = client_as(cast.officer)
     url = reverse("casework:case_detail", args=[case.pk])
+    client.get(url)  # a session's first request also stamps its activity
     with CaptureQueriesContext(connection) as before:
         client.get(url)
     from casework.services import attachments, cases
