@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from casework.deadlines.calendar import BEIJING, end_of_day, local_date
@@ -69,7 +69,7 @@ def test_talk_with_commitment_commits_self_demolition_and_issues_the_commitment(
 
 def test_commitment_date_in_the_past_is_refused_and_nothing_is_recorded(persuading, cast):
     """Yesterday as commitment date is refused naming the field; no talk, event or document remains."""
-    with pytest.raises(InvalidInput) as error:
+    with pytest.raises(InvalidInput) as error, translation.override("en"):
         talk(persuading, cast.negotiator, commitment_date=today() - dt.timedelta(days=1))
     assert "commitment_date" in error.value.fields
     assert "past" in error.value.message
