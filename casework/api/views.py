@@ -283,6 +283,10 @@ class CasePhotosView(ApiView):
     def post(self, request, pk: int):
         """Upload a photo (checked by its content, at most 20 MB), optionally for one event."""
         case = self.visible_case(pk)
+        # A multipart form may repeat a field; the serializer would silently take the last one.
+        repeated = [name for name in request.data if len(request.data.getlist(name)) > 1]
+        if repeated:
+            raise exceptions.ValidationError({name: [gettext("Give this field only once.")] for name in repeated})
         serializer = s.PhotoInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -55,7 +55,7 @@ class Person:
             **options,
         )
         self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
+        self.page.set_default_timeout(60000)  # generous: CI machines run other work too
         self.base = live_server.url
         self.username = username
         self.shots = 0

@@ -28,7 +28,7 @@ def test_swagger_ui_renders_offline(live_server):
 
         page.route("**/*", route)
         page.goto(f"{live_server.url}/api/v1/docs/")
-        page.wait_for_selector(".opblock", timeout=15000)
+        page.wait_for_selector(".opblock", timeout=60000)
         text = page.inner_text("body")
         screenshots = Path("artifacts/screenshots")
         screenshots.mkdir(parents=True, exist_ok=True)
