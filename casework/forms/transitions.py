@@ -126,10 +126,14 @@ class InspectForm(TransitionForm):
     latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    party_kind = forms.ChoiceField(label=_("The party is"), choices=PartyKind.choices, initial=PartyKind.PERSON)
     party_name = forms.CharField(label=_("Party's name"), max_length=100, required=False)
     party_identifier = forms.CharField(label=_("Party's ID or credit code"), max_length=30, required=False)
+    party_address = forms.CharField(label=_("Party's address (for serving documents)"), max_length=500,
+                                    required=False)
+    party_phone = forms.CharField(label=_("Party's phone"), max_length=30, required=False)
     bases = {"officers": "处罚法 42, 55", "location": "处罚法 55", "illegal_area": "处罚法 55"}
-    extra_fields = ("party_name", "party_identifier")
+    extra_fields = ("party_kind", "party_name", "party_identifier", "party_address", "party_phone")
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
@@ -139,13 +143,26 @@ class InspectForm(TransitionForm):
         self.fields["latitude"].initial = case.latitude
         self.fields["longitude"].initial = case.longitude
         if case.party_id:
-            self.fields["party_name"].initial = case.party.name
+            party = case.party
+            self.fields["party_kind"].initial = party.kind
+            self.fields["party_name"].initial = party.name
+            self.fields["party_identifier"].initial = party.identifier
+            self.fields["party_address"].initial = party.address
+            self.fields["party_phone"].initial = party.phone
+        if not self.fields["party_address"].initial:
+            # Owners mostly live at or next to the structure; the officer corrects it on site.
+            self.fields["party_address"].initial = case.location
 
     def transition_data(self):
         data = super().transition_data()
         if self.cleaned_data.get("party_name"):
-            data["party"] = {"kind": PartyKind.PERSON, "name": self.cleaned_data["party_name"],
-                             "identifier": self.cleaned_data.get("party_identifier") or ""}
+            data["party"] = {
+                "kind": self.cleaned_data.get("party_kind") or PartyKind.PERSON,
+                "name": self.cleaned_data["party_name"],
+                "identifier": self.cleaned_data.get("party_identifier") or "",
+                "address": self.cleaned_data.get("party_address") or "",
+                "phone": self.cleaned_data.get("party_phone") or "",
+            }
         return data
 
 
