@@ -126,7 +126,8 @@ class InspectForm(TransitionForm):
     latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, required=False)
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    party_kind = forms.ChoiceField(label=_("The party is"), choices=PartyKind.choices, initial=PartyKind.PERSON)
+    party_kind = forms.ChoiceField(label=_("The party is"), choices=PartyKind.choices, initial=PartyKind.PERSON,
+                                   required=False)
     party_name = forms.CharField(label=_("Party's name"), max_length=100, required=False)
     party_identifier = forms.CharField(label=_("Party's ID or credit code"), max_length=30, required=False)
     party_address = forms.CharField(label=_("Party's address (for serving documents)"), max_length=500,

@@ -20,8 +20,10 @@ OVERDUE = reverse("supervision:overdue")
 DASHBOARD = reverse("supervision:dashboard")
 
 
-def login(client, user):
+def login(client, user, language="en"):
+    """Sign in; pages answer in English so the assertions can name the labels."""
     client.force_login(user)
+    client.cookies["django_language"] = language
     return client
 
 
