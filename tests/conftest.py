@@ -178,3 +178,14 @@ def celery_worker_process(django_db_setup, celery_test_queue, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process, as the embedded default does, also in a run that has a broker."""
+    from config.celery_app import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved

@@ -58,7 +58,7 @@ def test_file_and_dismiss_at_the_same_moment(case_in, cast, monkeypatch):
     winners = [r for r in results if isinstance(r, Case)]
     losers = [r for r in results if isinstance(r, ConcurrentChange)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert "reload" in losers[0].message.lower()
+    assert "刷新" in losers[0].message or "reload" in losers[0].message.lower()  # "reload and try again"
     case.refresh_from_db()
     assert case.status == winners[0].status
     assert CaseEvent.objects.filter(case=case).count() == events_before + 1

@@ -116,13 +116,13 @@ def test_task_retries_with_back_off_until_the_render_succeeds(case_in, media, mo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_issuing_queues_the_render_on_commit(case_in, media):
+def test_issuing_queues_the_render_on_commit(case_in, media, eager_tasks):
     """With no broker (eager), the on-commit hook renders each issued document."""
     case = case_in("filed")
     assert set(case.documents.values_list("status", flat=True)) == {DocumentStatus.ISSUED}
 
 
-def test_requeue_command_renders_every_pending_document(case_in, media):
+def test_requeue_command_renders_every_pending_document(case_in, media, eager_tasks):
     """`documents_requeue_pending` queues every pending document (created over 2 minutes ago)."""
     case = case_in("filed")
     Document.objects.update(created_at=Document.objects.first().created_at - dt.timedelta(minutes=5))
