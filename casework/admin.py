@@ -123,26 +123,27 @@ class AgencySettingAdmin(admin.ModelAdmin):
     list_display = ("agency_name", "prefix")
 
 
-class EventInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on the case's admin page, never added, edited or deleted there."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
     model = CaseEvent
     fields = ("occurred_at", "recorded_at", "kind", "transition", "from_status", "to_status", "actor")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ClockInline(admin.TabularInline):
+class ClockInline(ReadOnlyInline):
     model = CaseClock
     fields = ("kind", "started_at", "due_at", "satisfied_at", "is_window", "unconfirmed", "rule")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)
