@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from casework.authorization import permits
 from casework.deadlines import periods
 from casework.deadlines.calendar import WorkingCalendar
 from casework.models import (
@@ -25,7 +26,28 @@ from casework.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class RuleAdmin(admin.ModelAdmin):
+    """The admin asks casework.authorization rather than Django's per-model permissions: the
+    administrator sees the site (`admin_site`) and edits the reference data
+    (`edit_reference_data`); nobody else sees or changes anything here."""
+
+    def has_module_permission(self, request):
+        return permits(request.user, "admin_site")
+
+    def has_view_permission(self, request, obj=None):
+        return permits(request.user, "admin_site")
+
+    def has_add_permission(self, request):
+        return permits(request.user, "edit_reference_data")
+
+    def has_change_permission(self, request, obj=None):
+        return permits(request.user, "edit_reference_data")
+
+    def has_delete_permission(self, request, obj=None):
+        return permits(request.user, "edit_reference_data")
+
+
+class ReadOnlyAdmin(RuleAdmin):
     """Evidence is shown, never edited or deleted, also not by an administrator."""
 
     def has_add_permission(self, request):
@@ -39,18 +61,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Squad)
-class SquadAdmin(admin.ModelAdmin):
+class SquadAdmin(RuleAdmin):
     list_display = ("name", "code")
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(RuleAdmin):
     list_display = ("name", "squad")
     list_filter = ("squad",)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RuleAdmin, DjangoUserAdmin):
     list_display = ("username", "full_name", "squad", "certificate_number", "is_active")
     list_filter = ("squad", "is_field_officer", "is_negotiator", "is_supervisor", "is_legal_reviewer",
                    "is_head_of_office", "is_administrator")
@@ -97,29 +119,29 @@ class ClocksDependOnThisMixin:
 
 
 @admin.register(HolidayYear)
-class HolidayYearAdmin(ClocksDependOnThisMixin, admin.ModelAdmin):
+class HolidayYearAdmin(ClocksDependOnThisMixin, RuleAdmin):
     list_display = ("year", "source")
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(ClocksDependOnThisMixin, admin.ModelAdmin):
+class CalendarExceptionAdmin(ClocksDependOnThisMixin, RuleAdmin):
     list_display = ("date", "is_working_day", "name")
     list_filter = ("is_working_day",)
     date_hierarchy = "date"
 
 
 @admin.register(PeriodSetting)
-class PeriodSettingAdmin(ClocksDependOnThisMixin, admin.ModelAdmin):
+class PeriodSettingAdmin(ClocksDependOnThisMixin, RuleAdmin):
     list_display = ("key", "length")
 
 
 @admin.register(DocumentSetting)
-class DocumentSettingAdmin(admin.ModelAdmin):
+class DocumentSettingAdmin(RuleAdmin):
     list_display = ("document_type", "type_character")
 
 
 @admin.register(AgencySetting)
-class AgencySettingAdmin(admin.ModelAdmin):
+class AgencySettingAdmin(RuleAdmin):
     list_display = ("agency_name", "prefix")
 
 
@@ -132,7 +154,16 @@ class ReadOnlyInline(admin.TabularInline):
     def get_readonly_fields(self, request, obj=None):
         return self.fields
 
+    def has_view_permission(self, request, obj=None):
+        return permits(request.user, "admin_site")
+
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -178,7 +209,7 @@ class DocumentServiceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RuleAdmin):
     """Keys of the JSON API: an administrator sees who has one and may delete (revoke) it."""
 
     list_display = ["user", "prefix", "created_at"]
@@ -194,7 +225,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnnualTarget)
-class AnnualTargetAdmin(admin.ModelAdmin):
+class AnnualTargetAdmin(RuleAdmin):
     list_display = ("year", "squad", "area_investigated_target", "area_demolished_target")
     list_filter = ("year", "squad")
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +14,9 @@ class CaseworkConfig(AppConfig):
 
         if queue_render not in render_hooks:
             render_hooks.append(queue_render)
+
+
+class OfficeAdminConfig(AdminConfig):
+    """django.contrib.admin with the office's site (casework.admin_site.OfficeAdminSite)."""
+
+    default_site = "casework.admin_site.OfficeAdminSite"

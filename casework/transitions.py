@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework import guards as g
@@ -32,7 +31,6 @@ class TransitionSpec:
     roles: frozenset[str]
     guards: tuple[g.Guard, ...]
     issues: Callable[[TransitionRequest], list[str]] = lambda request: []
-    negotiator_must_be_assigned: bool = False
 
     def documents(self, request: TransitionRequest) -> list[str]:
         return list(self.issues(request))
@@ -83,8 +81,7 @@ SPECS: dict[str, TransitionSpec] = {
         TransitionSpec("assign_negotiators", _("Assign negotiators"), frozenset({R.SUPERVISOR}),
                        (g.decision_is_demolition, g.negotiators_chosen)),
         TransitionSpec("commit_self_demolition", _("Record self-demolition commitment"), frozenset({R.NEGOTIATOR}),
-                       (g.decision_is_demolition, g.commitment_date_acceptable), _always(D.SELF_DEMOLITION_COMMITMENT),
-                       negotiator_must_be_assigned=True),
+                       (g.decision_is_demolition, g.commitment_date_acceptable), _always(D.SELF_DEMOLITION_COMMITMENT)),
         TransitionSpec("report_progress", _("Report demolition progress"), frozenset({R.FIELD_OFFICER, R.NEGOTIATOR}),
                        (g.demolished_area_grows_within_illegal_area,)),
         TransitionSpec("verify", _("Verify demolition"), frozenset({R.FIELD_OFFICER}),
@@ -156,18 +153,8 @@ class TransitionRequest:
 
 
 def permission_failure(actor: User, case: Case, spec: TransitionSpec) -> GuardFailure | None:
-    """Why `actor` may not perform `spec` on `case`, or None if they may (role and squad)."""
-    if not actor.is_active:
-        return GuardFailure("permission.inactive", gettext("Your account is disabled."))
-    if not (spec.roles & actor.roles):
-        roles = "、".join(str(Role(role).label) for role in sorted(spec.roles))
-        return GuardFailure(
-            "permission.role", gettext("Only a %(roles)s may do this.") % {"roles": roles}
-        )
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        return GuardFailure("permission.squad", gettext("This case belongs to another squad."))
-    if spec.negotiator_must_be_assigned and R.NEGOTIATOR in spec.roles and not (spec.roles - {R.NEGOTIATOR}) & actor.roles:
-        assigned = list(case.negotiators.all())
-        if assigned and actor not in assigned:
-            return GuardFailure("permission.not_assigned", gettext("You are not a negotiator of this case."))
-    return None
+    """Why `actor` may not perform `spec` on `case`, or None if they may: the transition's roles
+    (this table) reaching the case by squad or assignment (casework.authorization)."""
+    from casework.authorization import refusal
+
+    return refusal(actor, f"transition:{spec.name}", case=case)

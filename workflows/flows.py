@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from casework.authorization import may_read_case
 from casework.models import ApprovalStep, CaseStatus, DecisionKind, Role
 from casework.selectors.approvals import approval_in_force_now
 from workflows.assignment import sole_candidate
@@ -211,8 +212,8 @@ class DemolitionFlow(flow.Flow):
         if not (user.is_authenticated and user.is_active and user.roles):
             return False
         case = getattr(getattr(obj, "demolitionprocess", obj), "case", None) if obj is not None else None
-        # One process's history shows its case: only to people of the case's squad.
-        return case is None or user.sees_all_squads or case.squad_id == user.squad_id
+        # One process's history shows its case: only to those who may read the case.
+        return case is None or may_read_case(user, case)
 
     def start_process(self, activation, case):
         activation.process.case = case

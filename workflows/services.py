@@ -70,14 +70,15 @@ def task_take(*, task, actor: User) -> None:
 
 def task_reassign(*, task, actor: User, to: User) -> None:
     """A supervisor hands a task to another person who may do it."""
-    from casework.models import Role
+    from casework.authorization import refusal
     from workflows.assignment import task_candidates
 
     case = task.process.demolitionprocess.case
-    if not (actor.has_role(Role.SUPERVISOR) or actor.has_role(Role.HEAD_OF_OFFICE)):
+    denied = refusal(actor, "reassign_task", case=case)
+    if denied and denied.code == "permission.role":
         raise NotAllowed(_("Only a supervisor may reassign tasks."))
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     if not task_candidates(case=case, role=task.flow_task.role).filter(pk=to.pk).exists():
         message = _("%(name)s may not do this task.") % {"name": to.display_name}
         raise InvalidInput(message, fields={"owner": [message]})

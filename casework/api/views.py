@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from casework.api import serializers as s
 from casework.api.authentication import ApiTokenAuthentication
 from casework.api.exceptions import MAX_BODY_BYTES, ErrorSerializer, RequestTooLarge, UnknownTransition
+from casework.api.permissions import ActionPermission
 from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
 from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
@@ -63,7 +64,13 @@ class Pagination(PageNumberPagination):
 
 
 class ApiView(generics.GenericAPIView):
-    """Refuses bodies over 25 MB before anything reads them (413 in the error shape)."""
+    """Refuses bodies over 25 MB before anything reads them (413 in the error shape).
+
+    Authorisation: casework.authorization's rules through ActionPermission; a view names the
+    action of each method in `authorization_actions` (the services check them again)."""
+
+    permission_classes = [ActionPermission]
+    authorization_actions: dict[str, str] = {}
 
     def initial(self, request, *args, **kwargs):
         try:
@@ -88,7 +95,9 @@ class ApiView(generics.GenericAPIView):
     def visible_case(self, pk: int, queryset=None) -> Case:
         if pk > s.MAX_ID:
             raise Http404
-        return get_object_or_404(queryset if queryset is not None else case_visible(user=self.request.user), pk=pk)
+        case = get_object_or_404(queryset if queryset is not None else case_visible(user=self.request.user), pk=pk)
+        self.check_object_permissions(self.request, case)
+        return case
 
     def case_detail(self, pk: int) -> Case:
         queryset = case_visible(user=self.request.user).select_related("squad", "community", "party")
@@ -275,6 +284,7 @@ class CaseEventsView(ApiView):
 
 
 class CasePhotosView(ApiView):
+    authorization_actions = {"POST": "upload_attachment"}
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = s.AttachmentSerializer
 
@@ -317,12 +327,15 @@ class DocumentApiView(ApiView):
     def visible_document(self, pk: int) -> Document:
         if pk > s.MAX_ID:
             raise Http404
-        return get_object_or_404(
+        document = get_object_or_404(
             Document.objects.select_related("case").filter(case__in=case_visible(user=self.request.user)), pk=pk
         )
+        self.check_object_permissions(self.request, document)
+        return document
 
 
 class DocumentServiceView(DocumentApiView):
+    authorization_actions = {"POST": "record_service"}
     serializer_class = s.ServiceSerializer
 
     @extend_schema(request=s.ServiceInputSerializer, responses={201: s.ServiceSerializer, **errors(*WRITE_ERRORS)},
@@ -338,6 +351,7 @@ class DocumentServiceView(DocumentApiView):
 
 
 class DocumentPdfView(DocumentApiView):
+    authorization_actions = {"GET": "download_document"}
     serializer_class = s.DocumentSerializer
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(401, 404)}, tags=["documents"])
@@ -369,6 +383,7 @@ class OverdueView(ApiView):
 
 
 class StatsView(ApiView):
+    authorization_actions = {"GET": "view_stats_api"}
     serializer_class = s.StatsSerializer
 
     @extend_schema(parameters=[s.StatsQuerySerializer], responses={200: s.StatsSerializer, **errors(400, 401)},

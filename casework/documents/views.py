@@ -28,9 +28,9 @@ def _visible_case(request, case_id: int) -> Case:
     return case
 
 
-def _visible_document(request, document_id: int) -> Document:
+def _visible_document(request, document_id: int, action: str = "read_case") -> Document:
     document = get_object_or_404(Document.objects.select_related("case", "case__squad"), pk=document_id)
-    if not case_visible_to(case=document.case, user=request.user):
+    if not case_visible_to(case=document.case, user=request.user, action=action):
         raise Http404
     return document
 
@@ -44,7 +44,7 @@ def case_documents_page(request, case_id: int):
 
 @login_required
 def document_pdf(request, document_id: int):
-    document = _visible_document(request, document_id)
+    document = _visible_document(request, document_id, "download_document")
     if document.status != DocumentStatus.ISSUED or not document.pdf:
         raise Http404
     return FileResponse(document.pdf.open("rb"), content_type="application/pdf",

@@ -7,16 +7,8 @@ from casework.models.attachments import Attachment
 
 
 def attachments_readable(*, user: User) -> QuerySet[Attachment]:
-    """Attachments of the cases the user may read: office-wide roles read every squad's
-    cases; everyone else reads the cases of their own squad only.
+    """Attachments of the cases where the user may download them (casework.authorization's
+    `download_attachment`: whoever may read the case)."""
+    from casework.authorization import filter_cases
 
-    The object-level rules across pages, API and exports (issue 9) will replace this rule
-    with the shared one; until then it matches attachment_add's."""
-    attachments = Attachment.objects.select_related("case")
-    if not user.is_authenticated or not user.is_active:
-        return attachments.none()
-    if user.sees_all_squads:
-        return attachments
-    if user.squad_id is None:
-        return attachments.none()
-    return attachments.filter(case__squad_id=user.squad_id)
+    return filter_cases(Attachment.objects.select_related("case"), user, "download_attachment", "case__")

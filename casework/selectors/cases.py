@@ -17,19 +17,17 @@ from casework.selectors.clocks import clock_overdue_filter
 
 
 def case_visible(*, user: User) -> QuerySet[Case]:
-    """The cases `user` may read: their squad's; every squad's for the head of office, the legal
-    reviewer and administrators; none for an inactive person or one without a squad.
+    """The cases `user` may read (casework.authorization's `read_case`): their squad's for field
+    officers and supervisors, the assigned ones for negotiators, every squad's for the head of
+    office, the legal reviewer and administrators; none for an inactive person.
     Pages, the API, exports and the overdue lists all ask this one function."""
-    cases = Case.objects.all()
-    if not user.is_active:
-        return cases.none()
-    if user.sees_all_squads:
-        return cases
-    return cases.filter(squad_id=user.squad_id) if user.squad_id else cases.none()
+    from casework.authorization import cases_for
+
+    return cases_for(user, "read_case")
 
 
 def case_get(*, user: User, pk: int) -> Case:
-    """One case for its page; another squad's case is 'not found' (its existence is not disclosed)."""
+    """One case for its page; a case the user may not read is 'not found' (its existence is not disclosed)."""
     case = (
         case_visible(user=user)
         .select_related("party", "squad", "community")

@@ -7,9 +7,11 @@ from django.db.models import QuerySet
 from casework.models import Case, Document, DocumentStatus, User
 
 
-def case_visible_to(*, case: Case, user: User) -> bool:
-    """Same-squad users and office-wide users (legal reviewer, head, administrator) see a case."""
-    return bool(user.is_authenticated and user.is_active and (user.sees_all_squads or user.squad_id == case.squad_id))
+def case_visible_to(*, case: Case, user: User, action: str = "read_case") -> bool:
+    """Whether `user` may read `case` (or perform `action` on it): casework.authorization's rule."""
+    from casework.authorization import permits
+
+    return permits(user, action, case=case)
 
 
 def case_documents(*, case: Case) -> QuerySet[Document]:

@@ -15,7 +15,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from casework.deadlines.calendar import WorkingCalendar, end_of_day, local_date
-from casework.models import Case, CaseClock, CaseStatus, ClockKind, Role, User
+from casework.models import Case, CaseClock, CaseStatus, ClockKind, User
 from casework.selectors.clocks import clock_overdue_filter
 
 # The orderings the review page offers (key -> ORM ordering); "-days" is the default.
@@ -92,11 +92,10 @@ def days_overdue(*, due_at: dt.datetime, as_of: dt.datetime) -> int:
 
 
 def _visible(queryset: QuerySet, user: User | None, prefix: str = "case__") -> QuerySet:
-    if user is None or user.sees_all_squads:
-        return queryset
-    if user.squad_id is None:
-        return queryset.none()
-    return queryset.filter(**{f"{prefix}squad_id": user.squad_id})
+    """The rows of the cases `user` may read (casework.authorization); None: the whole office."""
+    from casework.authorization import filter_cases
+
+    return queryset if user is None else filter_cases(queryset, user, "read_case", prefix)
 
 
 def running_clocks(*, user: User | None = None) -> QuerySet[CaseClock]:
@@ -240,7 +239,9 @@ def supervisors_by_squad(squad_ids) -> dict[int, list[User]]:
 
 
 def can_review_overdue(user: User) -> bool:
-    return bool(user.is_authenticated and ({Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR} & user.roles))
+    from casework.authorization import permits
+
+    return permits(user, "view_overdue")
 
 
 __all__ = [

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.authorization import refusal
 from casework.deadlines.clocks import clocks_refresh
 from casework.errors import GuardFailure, GuardsFailed, InvalidInput, NotAllowed
 from casework.models import (
@@ -45,10 +46,11 @@ def approval_record(
     if step not in APPROVAL_RULES:
         raise InvalidInput(_("Unknown approval step."), fields={"step": [step]})
     role, states = APPROVAL_RULES[step]
-    if not actor.has_role(role):
+    denied = refusal(actor, f"approval:{step}", case=case)
+    if denied and denied.code == "permission.role":
         raise NotAllowed(_("Only a %(role)s may give this opinion.") % {"role": Role(role).label})
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     fields = {}
     if decision not in ApprovalDecision.values:
         fields["decision"] = [_("Choose approve or reject.")]
@@ -90,10 +92,11 @@ def approval_record(
 def statement_record(*, case: Case, actor: User, content: str, received_at: dt.datetime | None = None) -> PartyStatement:
     """Record the party's statement or defence (陈述申辩) so it can be answered before deciding."""
     received_at = received_at or timezone.now()
-    if not ({Role.FIELD_OFFICER, Role.SUPERVISOR} & actor.roles):
+    denied = refusal(actor, "record_statement", case=case)
+    if denied and denied.code == "permission.role":
         raise NotAllowed(_("Only field officers and supervisors record statements."))
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     if not (content or "").strip():
         raise InvalidInput(_("Write down what the party stated."), fields={"content": [_("Write down what the party stated.")]})
     if case.is_closed:
@@ -108,10 +111,11 @@ def statement_record(*, case: Case, actor: User, content: str, received_at: dt.d
 def statement_answer(*, statement: PartyStatement, actor: User, answer: str,
                      answered_at: dt.datetime | None = None) -> PartyStatement:
     answered_at = answered_at or timezone.now()
-    if not ({Role.FIELD_OFFICER, Role.SUPERVISOR, Role.HEAD_OF_OFFICE} & actor.roles):
+    denied = refusal(actor, "answer_statement", case=statement.case)
+    if denied and denied.code == "permission.role":
         raise NotAllowed(_("Only field officers, supervisors and the head of office answer statements."))
-    if not actor.sees_all_squads and actor.squad_id != statement.case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     if not (answer or "").strip():
         raise InvalidInput(_("Write the answer."), fields={"answer": [_("Write the answer.")]})
     with transaction.atomic():

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from casework.authorization import refusal
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import Case, CaseEvent, User
 from casework.models.attachments import Attachment, AttachmentKind
@@ -118,8 +119,9 @@ def attachment_add(
 
     Photos are re-encoded without their metadata; keep_location (the officer's choice)
     keeps the GPS position recorded by the camera and nothing else."""
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    denied = refusal(actor, "upload_attachment", case=case)
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     data, kind, content_type, suffix = attachment_check(upload=upload, allowed_kinds=allowed_kinds)
     if kind == AttachmentKind.PHOTO:
         try:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from casework.authorization import refusal
 from casework.deadlines.calendar import local_date
 from casework.deadlines.clocks import clocks_refresh
 from casework.deadlines.history import CaseHistory
@@ -21,7 +22,6 @@ from casework.models import (
     CaseStatus,
     Community,
     EventKind,
-    Role,
     Suspension,
     User,
 )
@@ -81,9 +81,10 @@ def case_register(
 
     now = timezone.now()
     occurred_at = occurred_at or now
-    if not ({Role.FIELD_OFFICER, Role.SUPERVISOR, Role.HEAD_OF_OFFICE} & actor.roles):
+    denied = refusal(actor, "register_lead", squad_id=community.squad_id)
+    if denied and denied.code == "permission.role":
         raise NotAllowed(_("Only field officers and supervisors register leads."))
-    if not actor.sees_all_squads and actor.squad_id != community.squad_id:
+    if denied:
         raise NotAllowed(_("This community belongs to another squad."))
     fields: dict[str, list[str]] = {}
     if source not in CaseSource.values:
@@ -452,8 +453,9 @@ def case_note_add(*, case: Case, actor: User, text: str) -> CaseNote:
     """Add a remark; allowed on closed cases too (an addendum never changes the record)."""
     if not (text or "").strip():
         raise InvalidInput(_("The note is empty."), fields={"text": [_("Write the note.")]})
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    denied = refusal(actor, "add_note", case=case)
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     with transaction.atomic():
         note = CaseNote.objects.create(case=case, author=actor, text=text.strip())
         CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=actor, occurred_at=timezone.now(),
@@ -463,10 +465,11 @@ def case_note_add(*, case: Case, actor: User, text: str) -> CaseNote:
 
 def case_assign_officers(*, case: Case, actor: User, officers: list[User], reason: str = "") -> Case:
     """A supervisor (re)assigns the officers responsible for a case."""
-    if not actor.has_role(Role.SUPERVISOR) and not actor.has_role(Role.HEAD_OF_OFFICE):
+    denied = refusal(actor, "assign_officers", case=case)
+    if denied and denied.code == "permission.role":
         raise NotAllowed(_("Only a supervisor may assign officers."))
-    if not actor.sees_all_squads and actor.squad_id != case.squad_id:
-        raise NotAllowed(_("This case belongs to another squad."))
+    if denied:
+        raise NotAllowed(denied.message, guards=[denied])
     if case.is_closed:
         raise GuardsFailed(_("The case is closed."), guards=[GuardFailure("case.closed", _("The case is closed."))])
     wrong = [o.display_name for o in officers if not o.is_field_officer or o.squad_id != case.squad_id]

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.authorization import refusal
 from casework.deadlines import periods
 from casework.deadlines.calendar import local_date
 from casework.errors import CaseworkError, GuardFailure, GuardsFailed, NotAllowed
@@ -229,9 +230,7 @@ def document_serve(
     with transaction.atomic():
         document = Document.objects.select_for_update().select_related("case").get(pk=document.pk)
         case = document.case
-        if not (actor.sees_all_squads or actor.squad_id == case.squad_id) or not (
-            {Role.FIELD_OFFICER, Role.SUPERVISOR} & actor.roles
-        ):
+        if refusal(actor, "record_service", case=case):
             raise NotAllowed(_("Only field officers and supervisors of the case's squad record service."))
         failures = []
         if case.is_closed:
@@ -327,9 +326,7 @@ def document_render(*, document_id: int) -> Document:
 def document_correct(*, document: Document, actor: User, reason: str, extra: dict | None = None) -> Document:
     """Issue a new document superseding `document` (which stays, unchanged): same type, a new
     number, a fresh snapshot of the case plus the correction's reason."""
-    if not (actor.sees_all_squads or actor.squad_id == document.case.squad_id) or not (
-        {Role.SUPERVISOR, Role.HEAD_OF_OFFICE} & actor.roles
-    ):
+    if refusal(actor, "correct_document", case=document.case):
         raise NotAllowed(_("Only supervisors and the head of office correct documents."))
     if not (reason or "").strip():
         failure = GuardFailure("correction.reason", _("Give the reason for the correction."), "", "reason")

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.authorization import refusal
 from casework.deadlines.calendar import local_date
 from casework.deadlines.clocks import clocks_refresh
 from casework.errors import ConcurrentChange, GuardFailure, GuardsFailed, InvalidInput, NotAllowed
@@ -71,15 +72,13 @@ def _locked_case(case: Case, expected_version: int | None) -> Case:
 
 
 def talk_may_log(*, case: Case, actor: User) -> GuardFailure | None:
-    """Why `actor` may not log a talk on `case` now, or None: negotiators only, the case's own
-    negotiators once assigned, else any negotiator of the case's squad."""
+    """Why `actor` may not log a talk on `case` now, or None: the case's own (assigned)
+    negotiators only (casework.authorization's `log_talk`), in a state talks are logged in."""
     if not actor.is_active or not actor.has_role(Role.NEGOTIATOR):
         return GuardFailure("talk.not_negotiator", _("Only a negotiator may log a talk."))
-    if actor.squad_id != case.squad_id:
-        return GuardFailure("permission.squad", _("This case belongs to another squad."))
-    assigned = list(case.negotiators.all())
-    if assigned and actor not in assigned:
-        return GuardFailure("permission.not_assigned", _("You are not a negotiator of this case."))
+    denied = refusal(actor, "log_talk", case=case)
+    if denied:
+        return denied
     if case.status not in TALK_STATES:
         return GuardFailure(
             "talk.state",
@@ -255,7 +254,7 @@ def publicity_record(
     community, or every open case of the community on that day."""
     if not ({Role.NEGOTIATOR, Role.FIELD_OFFICER, Role.SUPERVISOR} & actor.roles):
         raise NotAllowed(_("Only negotiators, field officers and supervisors record publicity actions."))
-    if not actor.sees_all_squads and actor.squad_id != community.squad_id:
+    if refusal(actor, "record_publicity", squad_id=community.squad_id):
         raise NotAllowed(_("This community belongs to another squad."))
     fields: dict[str, list[str]] = {}
     if kind not in PublicityKind.values:

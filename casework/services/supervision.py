@@ -6,13 +6,14 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from casework.authorization import permits, refusal
 from casework.errors import CaseworkError, InvalidInput, NotAllowed
-from casework.models import Case, CaseNote, Role, User
+from casework.models import Case, CaseNote, User
 from casework.services.cases import case_assign_officers, case_note_add
 
 
-def _check_reviewer(actor: User) -> None:
-    if not ({Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR} & actor.roles):
+def _check_reviewer(actor: User, action: str) -> None:
+    if not permits(actor, action):
         raise NotAllowed(_("Only supervisors and the head of office review overdue cases."))
 
 
@@ -21,7 +22,9 @@ def overdue_review_note_add(*, case: Case, actor: User, reason: str, next_step: 
 
     Stored as a note, so it appears on the case's timeline as an event of kind note.
     """
-    _check_reviewer(actor)
+    _check_reviewer(actor, "add_review_note")
+    if refusal(actor, "add_review_note", case=case):
+        raise NotAllowed(_("This case belongs to another squad."))
     reason, next_step = (reason or "").strip(), (next_step or "").strip()
     fields = {}
     if not reason:
@@ -40,7 +43,7 @@ def overdue_review_note_add(*, case: Case, actor: User, reason: str, next_step: 
 def cases_reassign_officers(*, cases: list[Case], actor: User, officers: list[User], reason: str = "") -> tuple[
         list[Case], list[tuple[Case, CaseworkError]]]:
     """Reassign several cases; each case is its own transaction, refusals are returned per case."""
-    _check_reviewer(actor)
+    _check_reviewer(actor, "bulk_reassign")
     done, refused = [], []
     for case in cases:
         try:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import authorization
 from casework.errors import CaseworkError, InvalidInput
 from casework.forms.transitions import (
     PHOTO_TRANSITIONS,
@@ -33,7 +34,6 @@ from casework.models import (
     Community,
     Document,
     EventKind,
-    Role,
     Squad,
     User,
 )
@@ -127,8 +127,8 @@ def case_detail(request, pk: int):
         for action in case_available_transitions(case=case, user=request.user)
     ]
     review_steps = [
-        (step, ApprovalStep(step).label) for step, (role, states) in APPROVAL_RULES.items()
-        if request.user.has_role(role) and case.status in states
+        (step, ApprovalStep(step).label) for step, (_role, states) in APPROVAL_RULES.items()
+        if authorization.permits(request.user, f"approval:{step}", case=case) and case.status in states
         and step in (ApprovalStep.LEGAL_REVIEW_DECISION, ApprovalStep.LEGAL_REVIEW_EXECUTION)
     ]
     from workflows.services import open_tasks
@@ -137,7 +137,7 @@ def case_detail(request, pk: int):
     return render(request, "casework/case_detail.html", {
         "case": case, "page": page, "actions": actions, "review_steps": review_steps, "tasks": tasks,
         "documents": page.documents,
-        "is_supervisor": request.user.has_role(Role.SUPERVISOR) or request.user.has_role(Role.HEAD_OF_OFFICE),
+        "is_supervisor": authorization.permits(request.user, "assign_officers", case=case),
         "masked_identifier": case.party.masked_identifier if case.party_id else "",
     })
 
@@ -156,7 +156,7 @@ def _form_supplies(action) -> bool:
 @login_required
 def lead_new(request):
     user = request.user
-    if not ({Role.FIELD_OFFICER, Role.SUPERVISOR, Role.HEAD_OF_OFFICE} & user.roles):
+    if not authorization.granting_roles(user, "register_lead"):
         raise PermissionDenied(_("Only field officers and supervisors register leads."))
     form = LeadForm(request.POST or None, user=user)
     photo_errors = []
@@ -252,8 +252,8 @@ def case_review(request, pk: int, step: str):
     case = case_get(user=request.user, pk=pk)
     if step not in (ApprovalStep.LEGAL_REVIEW_DECISION, ApprovalStep.LEGAL_REVIEW_EXECUTION):
         raise Http404(_("No such step."))
-    role, states = APPROVAL_RULES[step]
-    if not request.user.has_role(role):
+    _role, states = APPROVAL_RULES[step]
+    if not authorization.permits(request.user, f"approval:{step}", case=case):
         raise PermissionDenied(_("Only the legal reviewer gives this opinion."))
     form = ApprovalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -280,15 +280,15 @@ def case_review(request, pk: int, step: str):
 
 # --- Supervisor: who works on a case and its tasks -------------------------------------------
 
-def _require_supervisor(user) -> None:
-    if not (user.has_role(Role.SUPERVISOR) or user.has_role(Role.HEAD_OF_OFFICE)):
+def _require_supervisor(user, action: str, case) -> None:
+    if not authorization.permits(user, action, case=case):
         raise PermissionDenied(_("Only a supervisor may do this."))
 
 
 @login_required
 def case_assign(request, pk: int):
     case = case_get(user=request.user, pk=pk)
-    _require_supervisor(request.user)
+    _require_supervisor(request.user, "assign_officers", case)
     form = AssignOfficersForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         try:
@@ -334,7 +334,7 @@ def task_reassign(request, task_pk: int):
     from workflows.services import task_reassign as reassign
 
     task, case = _task_of_visible_case(request, task_pk)
-    _require_supervisor(request.user)
+    _require_supervisor(request.user, "reassign_task", case)
     candidates = task_candidates(case=case, role=task.flow_task.role).order_by("full_name")
     error_message = ""
     if request.method == "POST":

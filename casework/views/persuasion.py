@@ -14,20 +14,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import authorization
 from casework.charts import bar_chart, stacked_bar_chart
 from casework.deadlines.calendar import local_date
 from casework.errors import CaseworkError, NotAllowed
 from casework.forms.persuasion import ProgressForm, PublicityForm, TalkForm
-from casework.models import Case, Role, Squad, User
+from casework.models import Case, Role, User
+from casework.selectors.cases import case_visible
 from casework.selectors.persuasion import analysis_tables, case_persuasion, negotiator_cases, persuasion_analysis
 from casework.services.persuasion import progress_report, publicity_record, talk_log, talk_may_log
 
 
 def _visible_case(request, pk: int) -> Case:
-    case = get_object_or_404(Case.objects.select_related("party", "community", "squad"), pk=pk)
-    if not request.user.sees_all_squads and request.user.squad_id != case.squad_id:
-        raise PermissionDenied(_("This case belongs to another squad."))
-    return case
+    """The case if the user may read it; otherwise 404, as on the case page."""
+    return get_object_or_404(case_visible(user=request.user).select_related("party", "community", "squad"), pk=pk)
 
 
 def _report(form, error: CaseworkError) -> None:
@@ -137,13 +137,13 @@ def publicity_new(request):
 
 def _analysis_scope(request):
     user: User = request.user
-    if not ({Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR} & user.roles):
+    if not authorization.permits(user, "view_persuasion_analysis"):
         raise PermissionDenied(_("The analysis is for supervisors and the head of office."))
-    squads = Squad.objects.all() if user.sees_all_squads else Squad.objects.filter(pk=user.squad_id)
+    squads = authorization.squads_for(user, "view_persuasion_analysis")
     squad = None
     if request.GET.get("squad"):
         squad = get_object_or_404(squads, pk=request.GET["squad"])
-    elif not user.sees_all_squads:
+    elif not authorization.sees_all(user, "view_persuasion_analysis"):
         squad = squads.first()
     try:
         year = int(request.GET.get("year") or local_date(timezone.now()).year)
@@ -177,6 +177,8 @@ def analysis(request):
 @login_required
 def analysis_csv(request):
     _squads, squad, year, _negotiators, negotiator = _analysis_scope(request)
+    if not authorization.permits(request.user, "export"):
+        raise PermissionDenied(_("Only supervisors, the head of office and administrators export tables."))
     tables = analysis_tables(persuasion_analysis(squad=squad, year=year, negotiator=negotiator))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="persuasion-{year}.csv"'

@@ -7,7 +7,6 @@ import time
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from casework.admin_site import OfficeAdminAuthenticationForm
 from casework.errors import CaseworkError
 from casework.models import User
 from casework.models.security import TotpDevice
@@ -57,7 +57,7 @@ class AdminSignInView(SignInView):
     """The admin's sign-in page, going through the same two steps."""
 
     template_name = "admin/login.html"
-    authentication_form = AdminAuthenticationForm
+    authentication_form = OfficeAdminAuthenticationForm
 
     def get_default_redirect_url(self):
         return reverse("admin:index")

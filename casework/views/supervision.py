@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework import authorization
 from casework.deadlines.calendar import local_date
 from casework.errors import CaseworkError
-from casework.models import Case, ClockKind, Community, Role, Squad, User
+from casework.models import Case, ClockKind, Community, Squad, User
 from casework.selectors.notifications import notification_list
 from casework.selectors.overdue import ORDERINGS, can_review_overdue, clock_overdue_queryset, clock_rows
 from casework.selectors.stats import case_year_figures_cached
@@ -26,7 +27,6 @@ from casework.views.charts import bar_chart
 from casework.views.exports import table_response
 
 PAGE_SIZE = 50
-DASHBOARD_ROLES = {Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR}
 
 
 def _require_supervision(request) -> None:
@@ -34,9 +34,13 @@ def _require_supervision(request) -> None:
         raise PermissionDenied(_("Only supervisors, the head of office and administrators see this page."))
 
 
-def _visible_squads(user: User):
-    squads = Squad.objects.order_by("code")
-    return squads if user.sees_all_squads else squads.filter(pk=user.squad_id)
+def _require_export(request) -> None:
+    if not authorization.permits(request.user, "export"):
+        raise PermissionDenied(_("Only supervisors, the head of office and administrators export tables."))
+
+
+def _visible_squads(user: User, action: str = "view_overdue"):
+    return authorization.squads_for(user, action)
 
 
 class OverdueFilterForm(forms.Form):
@@ -81,7 +85,7 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         squads = _visible_squads(user)
-        self.fields["cases"].queryset = Case.objects.filter(squad__in=squads)
+        self.fields["cases"].queryset = authorization.cases_for(user, "bulk_reassign")
         self.fields["officers"].queryset = User.objects.filter(squad__in=squads, is_field_officer=True, is_active=True)
 
 
@@ -93,7 +97,7 @@ class ReviewNoteForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = Case.objects.filter(squad__in=_visible_squads(user))
+        self.fields["case"].queryset = authorization.cases_for(user, "add_review_note")
 
 
 @login_required
@@ -108,6 +112,7 @@ def overdue_review(request):
     queryset = clock_overdue_queryset(as_of=as_of, user=user, **filters)
     file_format = request.GET.get("export")
     if file_format in ("csv", "xlsx"):
+        _require_export(request)
         rows = clock_rows(queryset, as_of=as_of)
         return table_response(
             filename="overdue", file_format=file_format,
@@ -214,13 +219,13 @@ def dashboard_tables(figures) -> dict[str, dict]:
 
 def _dashboard_scope(request):
     user = request.user
-    if not (user.is_authenticated and DASHBOARD_ROLES & user.roles):
+    if not authorization.permits(user, "view_dashboard"):
         raise PermissionDenied(_("Only supervisors, the head of office and administrators see the dashboard."))
     try:
         year = int(request.GET.get("year") or local_date(timezone.now()).year)
     except ValueError:
         year = local_date(timezone.now()).year
-    squads = list(_visible_squads(user))
+    squads = list(_visible_squads(user, "view_dashboard"))
     squad = request.GET.get("squad")
     squad = int(squad) if squad and squad.isdigit() and any(s.pk == int(squad) for s in squads) else None
     return user, year, squad, squads
@@ -258,6 +263,7 @@ def dashboard(request):
 @login_required
 def dashboard_export(request, table: str, file_format: str):
     user, year, squad, _squads = _dashboard_scope(request)
+    _require_export(request)
     tables = dashboard_tables(case_year_figures_cached(year=year, user=user, squad=squad))
     if table not in tables or file_format not in ("csv", "xlsx"):
         raise Http404
