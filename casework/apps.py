@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,7 +16,9 @@ class CaseworkConfig(AppConfig):
             render_hooks.append(queue_render)
 
 
-class OfficeAdminConfig(AdminConfig):
-    """django.contrib.admin with the office's site (casework.admin_site.OfficeAdminSite)."""
+class OfficeAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the office's site (casework.admin_site.OfficeAdminSite); named
+    in INSTALLED_APPS, never this app's default configuration."""
 
+    default = False
     default_site = "casework.admin_site.OfficeAdminSite"
