@@ -1,5 +1,7 @@
-"""Each endpoint's permissions per role and squad: the same rules as the pages. Cases of
-another squad are not found (404), never merely forbidden, so their existence does not leak."""
+"""Each endpoint's permissions per role, squad and assignment: the same rules as the pages
+(casework.authorization). Cases one may not read (another squad's, or for a negotiator one
+they are not assigned to) are not found (404), never merely forbidden, so their existence does
+not leak."""
 
 import datetime as dt
 
@@ -13,14 +15,16 @@ from casework.services import cases as case_services
 from tests.casework.api.conftest import client_for, png_bytes
 from tests.casework.conftest import make_user
 
-ROLES = ["officer", "negotiator", "supervisor", "reviewer", "head", "admin", "other_squad", "no_role", "anonymous"]
-SEES = {"officer", "negotiator", "supervisor", "reviewer", "head", "admin"}
+ROLES = ["officer", "negotiator", "assigned_negotiator", "supervisor", "reviewer", "head", "admin", "other_squad",
+         "no_role", "anonymous"]
+SEES = {"officer", "assigned_negotiator", "supervisor", "reviewer", "head", "admin"}
 
 
 @pytest.fixture
-def people(cast, other_officer, admin_user, nobody):
+def people(cast, other_officer, admin_user, nobody, squad):
     return {
-        "officer": cast.officer, "negotiator": cast.negotiator, "supervisor": cast.supervisor,
+        "officer": cast.officer, "negotiator": cast.negotiator,
+        "assigned_negotiator": make_user("negotiator2", squad, is_negotiator=True), "supervisor": cast.supervisor,
         "reviewer": cast.reviewer, "head": cast.head, "admin": admin_user, "other_squad": other_officer,
         "no_role": nobody, "anonymous": None,
     }
@@ -31,8 +35,12 @@ def expected_read(role: str) -> int:
 
 
 @pytest.fixture
-def decided(case_in):
-    return case_in("decided")
+def decided(case_in, people):
+    """A decided case; `assigned_negotiator` is one of its negotiators, `negotiator` (of the
+    same squad) is not."""
+    case = case_in("decided")
+    case.negotiators.add(people["assigned_negotiator"])
+    return case
 
 
 def by_role(people, request) -> dict[str, int]:
@@ -43,8 +51,9 @@ def by_role(people, request) -> dict[str, int]:
 
 @pytest.mark.parametrize("suffix", ["", "transitions/", "events/", "documents/"])
 def test_reading_a_case(people, decided, suffix):
-    """The squad's people and the office-wide roles read the case; another squad's officer and a
-    person without squad get 404; without credentials 401."""
+    """The squad's officers and supervisor, the case's negotiator and the office-wide roles read
+    the case; a negotiator of the squad not assigned to it, another squad's officer and a person
+    without a role get 404; without credentials 401."""
     got = by_role(people, lambda client: client.get(f"/api/v1/cases/{decided.pk}/{suffix}"))
     assert got == {role: expected_read(role) for role in ROLES}
 
@@ -92,8 +101,8 @@ def test_stats_count_only_visible_cases(people, decided):
         assert body["cases_by_status"]["decided"] == (1 if visible and decided.year == year else 0), role
 
 
-REGISTER = {"officer": 201, "supervisor": 201, "head": 201, "negotiator": 403, "reviewer": 403, "admin": 403,
-            "other_squad": 403, "no_role": 403, "anonymous": 401}
+REGISTER = {"officer": 201, "supervisor": 201, "head": 201, "negotiator": 403, "assigned_negotiator": 403,
+            "reviewer": 403, "admin": 403, "other_squad": 403, "no_role": 403, "anonymous": 401}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -109,13 +118,13 @@ def test_registering_a_lead(people, community, role):
         assert response.json()["squad"]["id"] == community.squad_id
 
 
-FILE = {"supervisor": 200, "officer": 403, "negotiator": 403, "reviewer": 403, "head": 403, "admin": 403,
-        "other_squad": 404, "no_role": 404, "anonymous": 401}
+FILE = {"supervisor": 200, "officer": 403, "negotiator": 404, "assigned_negotiator": 404, "reviewer": 403,
+        "head": 403, "admin": 403, "other_squad": 404, "no_role": 404, "anonymous": 401}
 
 
 def test_performing_a_transition(people, case_in):
     """Only the squad's supervisor files a case; others who see it get 403 with the reason,
-    people of other squads 404."""
+    people of other squads and negotiators (assigned to no case before the decision) 404."""
     case = case_in("inspected")
     when = (timezone.now() - dt.timedelta(hours=1)).isoformat()
     order = [role for role in ROLES if role != "supervisor"] + ["supervisor"]
@@ -140,31 +149,35 @@ def test_a_supervisor_of_another_squad_cannot_reach_the_case(case_in, other_squa
     assert response.status_code == 404
 
 
-PHOTO = {"officer": 201, "negotiator": 201, "supervisor": 201, "reviewer": 201, "head": 201, "admin": 201,
-         "other_squad": 404, "no_role": 404, "anonymous": 401}
+PHOTO = {"officer": 201, "negotiator": 404, "assigned_negotiator": 201, "supervisor": 201, "reviewer": 403,
+         "head": 201, "admin": 403, "other_squad": 404, "no_role": 404, "anonymous": 401}
 
 
 def test_uploading_a_photo(people, decided):
-    """Whoever may read the case adds photos to it (attachment_add's rule); others cannot reach it."""
+    """The squad's officers and supervisor, the case's negotiators and the head of office add
+    photos (`upload_attachment`); the legal reviewer and the administrator read the case but
+    add no evidence (403); those who cannot read it get 404."""
     got = {}
     for role in ROLES:
         upload = {"file": SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png"), "caption": "现场"}
         response = client_for(people[role]).post(f"/api/v1/cases/{decided.pk}/photos/", upload, format="multipart")
         got[role] = response.status_code
+        if response.status_code == 403:
+            assert response.json()["code"] == "forbidden"
         if response.status_code == 201:
             assert response.json()["kind"] == "photo"
             assert response.json()["content_type"] == "image/png"
     assert got == PHOTO
 
 
-SERVE = {"officer": 201, "supervisor": 201, "negotiator": 403, "reviewer": 403, "head": 403, "admin": 403,
-         "other_squad": 404, "no_role": 404, "anonymous": 401}
+SERVE = {"officer": 201, "supervisor": 201, "negotiator": 404, "assigned_negotiator": 404, "reviewer": 403,
+         "head": 403, "admin": 403, "other_squad": 404, "no_role": 404, "anonymous": 401}
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_recording_service(people, scenario, cast, role):
     """Field officers and supervisors of the squad record service; others who see the case get
-    403; other squads 404."""
+    403; other squads and negotiators not assigned to the case 404."""
     run = scenario()
     case = run.run(PATHS["filed"])
     when = run._moment(3)
@@ -182,8 +195,8 @@ def test_recording_service(people, scenario, cast, role):
         assert next(d for d in documents if d["id"] == notice.pk)["served_at"] is not None
 
 
-APPROVE = {"reviewer": 201, "officer": 403, "negotiator": 403, "supervisor": 403, "head": 403, "admin": 403,
-           "other_squad": 404, "no_role": 404, "anonymous": 401}
+APPROVE = {"reviewer": 201, "officer": 403, "negotiator": 404, "assigned_negotiator": 404, "supervisor": 403,
+           "head": 403, "admin": 403, "other_squad": 404, "no_role": 404, "anonymous": 401}
 
 
 def test_giving_the_legal_review_opinion(people, case_in):
