@@ -108,7 +108,8 @@ def load_demo_cases(stdout=None) -> int:
 
     people = {user.username: user for user in User.objects.filter(username__in=[a.username for a in ACCOUNTS])}
     cast = demo_cast(officer=people["officer1"], officer2=people["officer2"], supervisor=people["supervisor1"],
-                     negotiator=people["negotiator1"], reviewer=people["reviewer1"], head=people["head1"])
+                     negotiator=people["negotiator1"], negotiator2=people["negotiator2"], reviewer=people["reviewer1"],
+                     head=people["head1"])
     communities = list(Community.objects.filter(squad__code=SQUADS[0][0]).order_by("pk"))
     created = load_cases(cast=cast, communities=communities, stdout=stdout)
     location, squad_code, community_name = OTHER_SQUAD_LEAD

@@ -80,6 +80,9 @@ def load_demo_cases(*, cast: Cast, communities: list[Community], stdout=None) ->
     return created
 
 
-def demo_cast(*, officer: User, officer2: User, supervisor: User, negotiator: User, reviewer: User, head: User) -> Cast:
+def demo_cast(*, officer: User, officer2: User, supervisor: User, negotiator: User, reviewer: User, head: User,
+              negotiator2: User | None = None) -> Cast:
+    """Negotiators read only the cases they are assigned to: both demo negotiators are assigned
+    to every demo case that reaches persuasion, so each finds cases of their own."""
     return Cast(officer=officer, officer2=officer2, supervisor=supervisor, negotiator=negotiator, reviewer=reviewer,
-                head=head)
+                head=head, negotiator2=negotiator2)

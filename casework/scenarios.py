@@ -53,7 +53,8 @@ DAYS_NEEDED_FOR_FORCED_PATH = 230
 @dataclass
 class Cast:
     """The people a scenario needs: two certified officers of the squad, its supervisor, a
-    negotiator, the legal reviewer and the head of office."""
+    negotiator (and optionally a second one, assigned with the first), the legal reviewer and
+    the head of office."""
 
     officer: User
     officer2: User
@@ -61,6 +62,7 @@ class Cast:
     negotiator: User
     reviewer: User
     head: User
+    negotiator2: User | None = None
 
 
 @dataclass
@@ -177,7 +179,7 @@ class Scenario:
 
     def _assign_negotiators(self, variant):
         cases.case_assign_negotiators(case=self.case, actor=self.cast.supervisor, occurred_at=self._moment(1),
-                                      negotiators=[self.cast.negotiator])
+                                      negotiators=[n for n in (self.cast.negotiator, self.cast.negotiator2) if n])
 
     def _commit_self_demolition(self, variant):
         when = self._moment(2)

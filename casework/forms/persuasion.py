@@ -129,13 +129,13 @@ class PublicityForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("occurred_on", local_date(timezone.now()))
         super().__init__(*args, **kwargs)
+        from casework.authorization import filter_cases, squads_for
         from casework.models import Community
 
-        communities = Community.objects.select_related("squad")
-        cases = Case.objects.exclude(status=CaseStatus.CLOSED).select_related("community")
-        if not user.sees_all_squads:
-            communities = communities.filter(squad_id=user.squad_id)
-            cases = cases.filter(squad_id=user.squad_id)
+        # Communities of the squads one records publicity for; only cases one may read are listed
+        # (a negotiator's own), "all open cases" covers the others without showing them.
+        communities = Community.objects.select_related("squad").filter(squad__in=squads_for(user, "record_publicity"))
+        cases = filter_cases(Case.objects.exclude(status=CaseStatus.CLOSED).select_related("community"), user)
         self.fields["community"].queryset = communities
         self.fields["cases"].queryset = cases.order_by("community__name", "-year", "-sequence")
         self.fields["cases"].label_from_instance = lambda c: f"{c.community.name} · {c.number} · {c.location}"

@@ -352,9 +352,9 @@ class LeadForm(forms.Form):
         from casework.models import CaseSource, Community
 
         super().__init__(*args, **kwargs)
-        communities = Community.objects.select_related("squad")
-        if not user.sees_all_squads:
-            communities = communities.filter(squad_id=user.squad_id)
+        from casework.authorization import squads_for
+
+        communities = Community.objects.select_related("squad").filter(squad__in=squads_for(user, "register_lead"))
         self.fields["community"].queryset = communities
         self.fields["source"].choices = CaseSource.choices
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)

@@ -175,14 +175,17 @@ class NegotiatorCase:
 
 
 def negotiator_cases(*, user: User, now: dt.datetime | None = None) -> list[NegotiatorCase]:
-    """Open cases the negotiator works on (assigned, or talked on), the next talk due first.
+    """Open cases the negotiator works on (assigned, or talked on) and may read
+    (casework.authorization), the next talk due first.
 
     The due moment is the running follow-up clock, else the running first-talk clock, else the
     committed date (once it passes, urging — 勤督促 — is due); cases with none come last."""
     now = now or timezone.now()
     today = local_date(now)
+    from casework.authorization import filter_cases
+
     cases = (
-        Case.objects.filter(Q(negotiators=user) | Q(talks__negotiators=user))
+        filter_cases(Case.objects.filter(Q(negotiators=user) | Q(talks__negotiators=user)), user)
         .exclude(status=CaseStatus.CLOSED)
         .distinct()
         .select_related("community", "party")

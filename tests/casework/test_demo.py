@@ -89,3 +89,18 @@ def test_output_lists_every_account_with_its_password(settings):
         assert settings.DEMO_PASSWORD in line
     [officer3] = [line for line in lines if line.startswith("officer3 ")]
     assert "官窑中队" in officer3
+
+
+@pytest.mark.django_db
+def test_each_demo_negotiator_reads_the_persuasion_cases_assigned_to_them():
+    """Negotiators read only the cases they are assigned to: both demo negotiators are assigned
+    to the demo cases that reached persuasion, so each has cases to open, and no other."""
+    from casework.authorization import cases_for
+
+    load_demo()
+    for username in ("negotiator1", "negotiator2"):
+        negotiator = User.objects.get(username=username)
+        readable = cases_for(negotiator)
+        assert readable.exists(), username
+        assert set(readable) == set(negotiator.negotiator_cases.all()), username
+        assert readable.filter(status="persuading").exists(), username
