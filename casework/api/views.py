@@ -158,8 +158,9 @@ class CaseListView(ApiView):
     @extend_schema(parameters=[s.CaseFilterSerializer], responses={200: s.CaseListSerializer(many=True),
                                                                      **errors(*READ_ERRORS)}, tags=["cases"])
     def get(self, request):
-        """The cases you may see (your squad's; every squad's for the head of office, legal
-        reviewers and administrators), newest first."""
+        """The cases you may see (your squad's for officers and supervisors, only those assigned
+        to you for negotiators, every squad's for the head of office, legal reviewers and
+        administrators), newest first."""
         filters = self.query(s.CaseFilterSerializer)
         cases = case_list(user=request.user, filters=CaseFilters(
             status=filters.get("status") or "", squad=filters.get("squad"), community=filters.get("community"),

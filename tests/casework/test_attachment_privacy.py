@@ -132,7 +132,7 @@ def photo(case_in, cast):
 
 def test_same_squad_reads_the_photo(client, photo, cast):
     """A member of the case's squad gets the file inline, with its type, a safe name and nosniff."""
-    client.force_login(cast.negotiator)
+    client.force_login(cast.officer2)
     response = client.get(f"/attachments/{photo.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"

@@ -81,6 +81,7 @@ def test_commitment_in_a_state_that_cannot_commit_rolls_back_the_talk(case_in, c
     """In `filed` a talk may be logged, but a commitment there is refused by the transition's
     guards and the talk is not kept either."""
     case = case_in("filed")
+    case.negotiators.add(cast.negotiator)  # negotiators talk only on the cases assigned to them
     with pytest.raises(GuardsFailed) as error:
         talk(case, cast.negotiator, commitment_date=today())
     assert "state.not_allowed" in error.value.guard_codes
@@ -110,18 +111,27 @@ def test_only_the_cases_negotiators_may_log(persuading, cast, squad):
     assert error.value.guard_codes == ["permission.not_assigned"]
 
 
-def test_unassigned_case_accepts_any_negotiator_of_the_squad_not_another_squad(case_in, cast, other_squad):
-    """Before negotiators are assigned any negotiator of the squad may talk; one of another squad may not."""
+def test_a_case_without_negotiators_accepts_no_talk(case_in, cast, other_squad):
+    """Negotiators read and act only on the cases assigned to them (casework.authorization): before
+    the supervisor assigns negotiators, no negotiator of the squad logs a talk, nor one of another
+    squad; once assigned, the case's negotiator does."""
     case = case_in("decided")
-    assert talk(case, cast.negotiator).case_id == case.pk
+    with pytest.raises(NotAllowed) as error:
+        talk(case, cast.negotiator)
+    assert error.value.guard_codes == ["permission.not_assigned"]
     outsider = make_user("negotiator9", other_squad, is_negotiator=True)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed) as error:
         talk(case, outsider)
+    assert error.value.guard_codes == ["permission.squad"]
+    assert not case.talks.exists()
+    case.negotiators.add(cast.negotiator)
+    assert talk(case, cast.negotiator).case_id == case.pk
 
 
 def test_talks_not_before_filing(case_in, cast):
     """An inspected (not yet filed) case refuses talks."""
     case = case_in("inspected")
+    case.negotiators.add(cast.negotiator)
     with pytest.raises(GuardsFailed) as error:
         talk(case, cast.negotiator)
     assert error.value.guard_codes == ["talk.state"]

@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from casework.errors import GuardsFailed
+from casework.errors import GuardsFailed, NotAllowed
 from casework.models import Case, CaseEvent, CaseStatus
 from casework.scenarios import PATHS
 from casework.services.cases import case_transition
@@ -85,6 +85,12 @@ def test_each_transition_allowed_from_its_sources_and_refused_elsewhere(scenario
             suspended_from = case.suspended_from
             try:
                 with transaction.atomic():
+                    if name == "commit_self_demolition" and not case.negotiators.exists():
+                        # Negotiators act only on the cases assigned to them (casework.authorization).
+                        with pytest.raises(NotAllowed) as refused:
+                            case_transition(case=case, actor=runner.cast.negotiator, name=name, data={})
+                        assert refused.value.guard_codes == ["permission.not_assigned"]
+                        case.negotiators.add(runner.cast.negotiator)
                     result = runner.run(steps)
                     expected = suspended_from if name == "resume" else target
                     assert result.status == expected, f"{name} from {state}"

@@ -131,8 +131,8 @@ def test_pending_document_is_not_verifiable_nor_downloadable(client, case_in, ca
 
 
 def test_service_form_shows_refusals_beside_the_field(client, case_in, cast, media):
-    """A service time in the future is refused and shown on the time field; a negotiator may not
-    record service; nothing is recorded."""
+    """A service time in the future is refused and shown on the time field; a negotiator (of the
+    case) may not record service; nothing is recorded."""
     import datetime as dt
 
     from django.utils import timezone
@@ -147,6 +147,7 @@ def test_service_form_shows_refusals_beside_the_field(client, case_in, cast, med
     future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(url, {"method": "handed_over", "served_at": future, "recipient": "张伟"})
     assert response.status_code == 200 and response.context["form"].errors["served_at"]
+    case.negotiators.add(cast.negotiator)
     client.force_login(cast.negotiator)
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     response = client.post(url, {"method": "handed_over", "served_at": now, "recipient": "张伟"})

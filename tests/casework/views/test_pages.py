@@ -93,8 +93,11 @@ def test_case_of_another_squad_is_not_found(client_as, started, other_officer):
 
 
 def test_wrong_role_is_forbidden(client_as, cast, started):
-    """A negotiator may not open the inspection form, an officer may not reassign: 403."""
+    """A negotiator may not open the inspection form, an officer may not reassign: 403 (a
+    negotiator not assigned to the case does not even find it: 404)."""
     case = started()
+    assert client_as(cast.negotiator).get(reverse("casework:case_action", args=[case.pk, "inspect"])).status_code == 404
+    case.negotiators.add(cast.negotiator)
     assert client_as(cast.negotiator).get(reverse("casework:case_action", args=[case.pk, "inspect"])).status_code == 403
     assert client_as(cast.officer).get(reverse("casework:case_assign", args=[case.pk])).status_code == 403
     assert client_as(cast.officer).get(reverse("casework:case_action", args=[case.pk, "file"])).status_code == 403
