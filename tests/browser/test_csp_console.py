@@ -72,8 +72,9 @@ def test_two_factor_sign_in_works_under_csp(live_server, page):
     from casework.models import User
     from casework.services.totp import totp_enrol, totp_new_secret
 
+    # The admin site is the administrator's (casework.authorization), whatever the staff flag says.
     user = User.objects.create_user(username="supervisor1", password="Correct-horse-7", full_name="陈主管",
-                                    is_supervisor=True, is_staff=True)
+                                    is_supervisor=True, is_administrator=True)
     secret = totp_new_secret()
     # Enrolled with the previous step's code, so the current code is still unused.
     totp_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).at(time.time() - 30))
