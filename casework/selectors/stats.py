@@ -34,6 +34,7 @@ from casework.models import (
     CaseStatus,
     Community,
     DecisionKind,
+    Role,
     Squad,
     User,
 )
@@ -114,6 +115,16 @@ class YearFigures:
     by_month: list[Group]
     open_by_state: list[tuple[str, str, int]] = field(default_factory=list)
     computed_at: dt.datetime | None = None
+
+
+# Who sees the dashboard (the page and GET /api/v1/stats/): supervisors and above.
+DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR})
+
+
+def can_see_dashboard(user: User) -> bool:
+    """Whether `user` may see the year's figures: supervisors (of their squad), the head of
+    office and administrators (of the whole office)."""
+    return bool(user.is_authenticated and user.is_active and DASHBOARD_ROLES & user.roles)
 
 
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:

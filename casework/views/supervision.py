@@ -16,17 +16,17 @@ from django.utils.translation import gettext_lazy
 
 from casework.deadlines.calendar import local_date
 from casework.errors import CaseworkError
-from casework.models import Case, ClockKind, Community, Role, Squad, User
+from casework.models import Case, ClockKind, Community, Squad, User
 from casework.selectors.notifications import notification_list
 from casework.selectors.overdue import ORDERINGS, can_review_overdue, clock_overdue_queryset, clock_rows
-from casework.selectors.stats import case_year_figures_cached
+from casework.selectors.people import squads_visible
+from casework.selectors.stats import can_see_dashboard, case_year_figures_cached
 from casework.services.reminders import notification_mark_read
 from casework.services.supervision import cases_reassign_officers, overdue_review_note_add
 from casework.views.charts import bar_chart
 from casework.views.exports import table_response
 
 PAGE_SIZE = 50
-DASHBOARD_ROLES = {Role.SUPERVISOR, Role.HEAD_OF_OFFICE, Role.ADMINISTRATOR}
 
 
 def _require_supervision(request) -> None:
@@ -35,8 +35,7 @@ def _require_supervision(request) -> None:
 
 
 def _visible_squads(user: User):
-    squads = Squad.objects.order_by("code")
-    return squads if user.sees_all_squads else squads.filter(pk=user.squad_id)
+    return squads_visible(user=user)
 
 
 class OverdueFilterForm(forms.Form):
@@ -214,7 +213,7 @@ def dashboard_tables(figures) -> dict[str, dict]:
 
 def _dashboard_scope(request):
     user = request.user
-    if not (user.is_authenticated and DASHBOARD_ROLES & user.roles):
+    if not can_see_dashboard(user):
         raise PermissionDenied(_("Only supervisors, the head of office and administrators see the dashboard."))
     try:
         year = int(request.GET.get("year") or local_date(timezone.now()).year)
