@@ -2,6 +2,8 @@
 the caller's squad (every squad for office-wide roles), without personal data."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.casework.api.conftest import client_for
 from tests.casework.api.test_errors import assert_error
@@ -101,3 +103,19 @@ def test_bad_lookup_parameters(cast):
     assert set(assert_error(client.get("/api/v1/people/?squad=x"), 400, "invalid")["fields"]) == {"squad"}
     assert set(assert_error(client.get("/api/v1/communities/?squad="), 400, "invalid")["fields"]) == {"squad"}
     assert_error(client.get("/api/v1/communities/?page=5"), 404, "not_found")
+
+
+def test_lookups_cost_the_same_queries_for_few_rows_or_many(cast, squad, other_squad, community):
+    """A page of communities or people is read in a fixed number of queries."""
+    client = client_for(cast.head)
+
+    def count(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    before = [count("/api/v1/communities/"), count("/api/v1/people/")]
+    for n in range(5):
+        type(squad).objects.get(pk=other_squad.pk).communities.create(name=f"新村{n}")
+        make_user(f"officer{n + 10}", other_squad, is_field_officer=True)
+    assert [count("/api/v1/communities/"), count("/api/v1/people/")] == before

@@ -4,6 +4,8 @@ persuasion selectors, with the pages' rules (who may log a talk is the service's
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.deadlines.calendar import local_date
@@ -225,3 +227,22 @@ def test_bad_page_parameters(cast, persuading):
     client = client_for(cast.officer)
     assert_error(client.get(f"/api/v1/cases/{persuading.pk}/talks/?page=x"), 400, "invalid")
     assert_error(client.get(f"/api/v1/cases/{persuading.pk}/talks/?page=2"), 404, "not_found")
+
+
+def test_the_list_costs_the_same_queries_for_one_talk_or_many(cast, persuading):
+    """Negotiators, third parties, records and files are loaded per page, not per talk."""
+    client = client_for(cast.negotiator)
+    path = f"/api/v1/cases/{persuading.pk}/talks/"
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    client.post(path, talk_body(kind="leverage", third_parties=[{"name": "李村长", "relation": "village_cadre"}]),
+                format="json")
+    one = count()
+    for _ in range(2):
+        client.post(path, talk_body(kind="leverage", third_parties=[{"name": "王叔", "relation": "elder"}]),
+                    format="json")
+    assert count() == one
