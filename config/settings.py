@@ -177,6 +177,11 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "casework.models.EventKind",
         "AttachmentKindEnum": "casework.models.AttachmentKind",
         "DocumentStatusEnum": "casework.models.DocumentStatus",
+        "TalkKindEnum": "casework.models.TalkKind",
+        "AttitudeEnum": "casework.models.Attitude",
+        "ThirdPartyRelationEnum": "casework.models.ThirdPartyRelation",
+        "ExplainedItemEnum": "casework.models.ExplainedItem",
+        "RoleEnum": "casework.models.Role",
     },
 }
 

@@ -16,6 +16,7 @@ from casework.models import (
     ApprovalDecision,
     ApprovalStep,
     Attachment,
+    Attitude,
     Case,
     CaseClock,
     CaseEvent,
@@ -24,11 +25,19 @@ from casework.models import (
     Community,
     Document,
     DocumentService,
+    ExplainedItem,
     PartyKind,
+    Role,
     ServiceMethod,
+    Talk,
+    TalkKind,
+    TalkThirdParty,
+    ThirdPartyRelation,
+    User,
     ViolationKind,
 )
 from casework.selectors.clocks import clock_is_overdue
+from casework.selectors.people import SQUAD_ROLE_FLAGS
 
 MAX_ID = 2**63 - 1  # the largest id a database row can have; larger ones cannot exist
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=BEIJING)
@@ -307,6 +316,89 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "content_type", "size", "sha256", "caption", "event", "uploaded_at"]
 
 
+# --- persuasion talks ------------------------------------------------------------------------
+
+class TalkThirdPartyInputSerializer(StrictSerializer):
+    name = text(100, required=True)
+    relation = serializers.ChoiceField(choices=ThirdPartyRelation.choices, help_text=_("Relation to the owner."))
+
+
+class TalkInputSerializer(StrictSerializer):
+    """A persuasion talk (约谈) to log; unknown fields are refused. You are always one of its
+    negotiators; once the case has negotiators assigned, only they log talks."""
+
+    kind = serializers.ChoiceField(
+        choices=TalkKind.choices,
+        help_text=_("三勤: persuasion (勤劝), leverage through others (勤借; name the third parties), urging (勤督促)."),
+    )
+    attitude = serializers.ChoiceField(choices=Attitude.choices, help_text=_("The owner's attitude as you judged it."))
+    place = text(200, required=True, help_text=_("Where the talk took place."))
+    owner_attendees = text(300, required=True, help_text=_("Who attended for the owner."))
+    occurred_at = moment_field(required=False, help_text=_("When the talk took place; now if not given."))
+    negotiators = serializers.ListField(
+        child=IdField(queryset=User.objects.filter(is_active=True)), max_length=20, required=False,
+        help_text=_("User ids of the other negotiators of the case's squad who took part."),
+    )
+    third_parties = TalkThirdPartyInputSerializer(many=True, required=False, max_length=20,
+                                                  help_text=_("People the owner listens to who took part."))
+    explained = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExplainedItem.choices), max_length=len(ExplainedItem.choices),
+        required=False, help_text=_("一到位: the provisions and consequences explained to the owner."),
+    )
+    explained_notes = text(help_text=_("What else was explained."))
+    owner_acknowledged = serializers.BooleanField(default=False,
+                                                  help_text=_("The owner acknowledged what was explained."))
+    owner_statements = text(help_text=_("What the owner said."))
+    commitment_date = day_field(
+        required=False,
+        help_text=_("The day the owner commits to demolish by: also performs `commit_self_demolition`, "
+                    "which issues the 自行拆除承诺书 (its conditions apply; a refusal records nothing)."),
+    )
+    commitment_terms = text(500, help_text=_("The terms of the commitment."))
+    next_follow_up_on = day_field(required=False, help_text=_("The day of the next follow-up talk."))
+    expected_version = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False,
+        help_text=_("The case's version as you last read it; a 409 conflict if it changed since."),
+    )
+
+
+class TalkThirdPartySerializer(serializers.ModelSerializer):
+    relation_label = serializers.CharField(source="get_relation_display")
+
+    class Meta:
+        model = TalkThirdParty
+        fields = ["name", "relation", "relation_label"]
+
+
+class DocumentRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "number"]
+
+
+class TalkSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    attitude_label = serializers.CharField(source="get_attitude_display")
+    negotiators = PersonSerializer(many=True)
+    third_parties = TalkThirdPartySerializer(many=True)
+    explained = serializers.ListField(child=serializers.ChoiceField(choices=ExplainedItem.choices))
+    explained_labels = serializers.ListField(child=serializers.CharField())
+    document = DocumentRefSerializer(allow_null=True, help_text=_("The talk record (约谈笔录)."))
+    attachments = serializers.SerializerMethodField()
+    recorded_by = PersonSerializer()
+
+    class Meta:
+        model = Talk
+        fields = ["id", "case", "event", "occurred_at", "place", "kind", "kind_label", "attitude", "attitude_label",
+                  "owner_attendees", "negotiators", "third_parties", "explained", "explained_labels",
+                  "explained_notes", "owner_acknowledged", "owner_statements", "commitment_date",
+                  "next_follow_up_on", "document", "attachments", "recorded_by", "recorded_at"]
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, talk):
+        return AttachmentSerializer(talk.event.attachments.all(), many=True).data
+
+
 # --- lists across cases ----------------------------------------------------------------------
 
 class CaseRefSerializer(serializers.ModelSerializer):
@@ -348,18 +440,125 @@ class PageFilterSerializer(serializers.Serializer):
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False,
+                                    help_text=_("The calendar year (Beijing time); this year if not given."))
+    squad = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                     help_text=_("Only this squad (one of those you may see)."))
+
+
+def _area(help_text, **kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2, help_text=help_text, **kwargs)
+
+
+def _percent(help_text) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True, help_text=help_text)
+
+
+class FiguresSerializer(serializers.Serializer):
+    """The dashboard's figures of one group (casework.selectors.stats.Figures): areas in m²,
+    rates in per cent (null when there is nothing to divide by)."""
+
+    filed_count = serializers.IntegerField(help_text=_("Cases filed in the year."))
+    investigated_area = _area(_("Illegal area of the cases filed in the year."))
+    newly_added_count = serializers.IntegerField()
+    newly_added_area = _area(_("Of the investigated area: newly added structures."))
+    historical_count = serializers.IntegerField()
+    historical_area = _area(_("Of the investigated area: historical structures."))
+    completed_count = serializers.IntegerField(help_text=_("Of the cases filed in the year: verified or rectified."))
+    completion_rate = _percent(_("completed_count of filed_count."))
+    demolished_count = serializers.IntegerField(help_text=_("Cases verified as demolished in the year."))
+    demolished_area = _area(_("Verified demolished area of the cases verified in the year."))
+    self_demolished_count = serializers.IntegerField()
+    self_demolished_area = _area(_("Of the demolished area: demolished by the party."))
+    forced_demolished_count = serializers.IntegerField()
+    forced_demolished_area = _area(_("Of the demolished area: forcibly demolished."))
+    complaints_received = serializers.IntegerField(help_text=_("Cases reported in the year from a complaint."))
+    complaints_handled = serializers.IntegerField(help_text=_("Of those: moved past `reported`."))
+    complaints_handled_rate = _percent(_("complaints_handled of complaints_received."))
+    investigated_target = _area(_("The year's target for the investigated area, if set."), allow_null=True)
+    investigated_progress = _percent(_("investigated_area of investigated_target."))
+    demolished_target = _area(_("The year's target for the demolished area, if set."), allow_null=True)
+    demolished_progress = _percent(_("demolished_area of demolished_target."))
+
+
+class SquadFiguresSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="key")
+    name = serializers.CharField(source="label")
+    figures = FiguresSerializer()
+
+
+class CommunityFiguresSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="key")
+    name = serializers.CharField(source="label")
+    squad = serializers.IntegerField(source="squad_id")
+    figures = FiguresSerializer()
+
+
+class MonthFiguresSerializer(serializers.Serializer):
+    month = serializers.IntegerField(source="key", min_value=1, max_value=12)
+    figures = FiguresSerializer()
+
+
+class OpenStateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    label = serializers.CharField()
+    count = serializers.IntegerField()
 
 
 class StatsSerializer(serializers.Serializer):
+    """The supervisors' dashboard for a year (casework.selectors.stats.case_year_figures)."""
+
     year = serializers.IntegerField()
-    area_investigated = serializers.DecimalField(max_digits=14, decimal_places=2,
-                                                 help_text=_("Illegal area (m²) of the cases filed in the year."))
-    area_demolished = serializers.DecimalField(max_digits=14, decimal_places=2,
-                                               help_text=_("Demolished area (m²) of the cases verified in the year."))
-    cases_filed = serializers.IntegerField()
-    cases_by_status = serializers.DictField(child=serializers.IntegerField(),
-                                            help_text=_("Cases registered in the year, by current status."))
+    squad = serializers.IntegerField(source="squad_id", allow_null=True,
+                                     help_text=_("The squad asked for, or null for all you may see."))
+    computed_at = serializers.DateTimeField(help_text=_("When the figures were computed (they are cached a while)."))
+    total = FiguresSerializer()
+    by_squad = SquadFiguresSerializer(many=True)
+    by_community = CommunityFiguresSerializer(many=True)
+    by_month = MonthFiguresSerializer(many=True)
+    open_by_state = serializers.SerializerMethodField(help_text=_("Open cases by state now, not only of the year."))
+
+    @extend_schema_field(OpenStateSerializer(many=True))
+    def get_open_by_state(self, figures):
+        return [{"status": status, "label": label, "count": count} for status, label, count in figures.open_by_state]
+
+
+# --- lookups for choosing ids ----------------------------------------------------------------
+
+class LookupQuerySerializer(serializers.Serializer):
+    squad = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                     help_text=_("Only this squad."))
+    page = serializers.IntegerField(min_value=1, max_value=10**6, required=False)
+    page_size = serializers.IntegerField(min_value=1, max_value=200, required=False)
+
+
+class PeopleQuerySerializer(LookupQuerySerializer):
+    role = serializers.ChoiceField(choices=[(role, role.label) for role in SQUAD_ROLE_FLAGS], required=False,
+                                   help_text=_("Only people holding this role."))
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    squad = NamedRefSerializer()
+
+    class Meta:
+        model = Community
+        fields = ["id", "name", "squad"]
+
+
+class PersonRefSerializer(serializers.ModelSerializer):
+    """A person to choose by id: name, squad and roles only (no phone or other personal data)."""
+
+    name = serializers.CharField(source="display_name")
+    squad = NamedRefSerializer()
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "squad", "roles"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Role.choices)))
+    def get_roles(self, person) -> list[str]:
+        return sorted(person.roles)
 
 
 class TokenRequestSerializer(StrictSerializer):

@@ -26,15 +26,18 @@ from casework.api.permissions import ActionPermission
 from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
 from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
-from casework.selectors.api_stats import api_stats_for_year
 from casework.selectors.cases import CaseFilters, case_list, case_visible
 from casework.selectors.overdue import clock_overdue_queryset
+from casework.selectors.people import communities_visible, people_visible, squads_visible
+from casework.selectors.persuasion import case_talks
+from casework.selectors.stats import can_see_dashboard, case_year_figures_cached
 from casework.selectors.transitions import case_available_transitions
 from casework.services.api_tokens import api_token_issue, api_token_revoke
 from casework.services.approvals import approval_record
 from casework.services.attachments import attachment_add
 from casework.services.cases import case_register, case_transition
 from casework.services.documents import document_serve
+from casework.services.persuasion import talk_log
 from casework.transitions import SPECS
 
 ERROR_DESCRIPTIONS = {
@@ -284,6 +287,34 @@ class CaseEventsView(ApiView):
         return Response(s.EventSerializer(events, many=True).data)
 
 
+class CaseTalksView(ApiView):
+    pagination_class = Pagination
+    serializer_class = s.TalkSerializer
+
+    @extend_schema(parameters=[s.PageFilterSerializer], responses={200: s.TalkSerializer(many=True),
+                                                                     **errors(*READ_ERRORS)}, tags=["persuasion"])
+    def get(self, request, pk: int):
+        """The case's persuasion talks (约谈), newest first, with their records and files."""
+        case = self.visible_case(pk)
+        self.query(s.PageFilterSerializer)
+        page = self.paginate_queryset(case_talks(case=case))
+        return self.get_paginated_response(s.TalkSerializer(page, many=True).data)
+
+    @extend_schema(request=s.TalkInputSerializer, responses={201: s.TalkSerializer, **errors(*WRITE_ERRORS)},
+                   tags=["persuasion"])
+    def post(self, request, pk: int):
+        """Log a talk as one of the case's negotiators (negotiators read and act only on the
+        cases assigned to them), from filing until closure. Issues its 约谈笔录; with a
+        `commitment_date` also commits the case to self-demolition. Add photos afterwards with
+        `POST /cases/{id}/photos/` naming the talk's `event`."""
+        case = self.visible_case(pk)
+        serializer = s.TalkInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        talk = talk_log(case=case, actor=request.user, **data)
+        return Response(s.TalkSerializer(case_talks(case=case).get(pk=talk.pk)).data, status=status.HTTP_201_CREATED)
+
+
 class CasePhotosView(ApiView):
     authorization_actions = {"POST": "upload_attachment"}
     parser_classes = [MultiPartParser, FormParser]
@@ -383,16 +414,62 @@ class OverdueView(ApiView):
         return self.get_paginated_response(s.OverdueClockSerializer(page, many=True).data)
 
 
+class SeesDashboard(permissions.BasePermission):
+    """The dashboard page's rule (casework.selectors.stats.can_see_dashboard)."""
+
+    message = _("Only supervisors, the head of office and administrators see the dashboard.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_see_dashboard(request.user)
+
+
 class StatsView(ApiView):
-    authorization_actions = {"GET": "view_stats_api"}
+    permission_classes = [permissions.IsAuthenticated, SeesDashboard]
     serializer_class = s.StatsSerializer
 
-    @extend_schema(parameters=[s.StatsQuerySerializer], responses={200: s.StatsSerializer, **errors(400, 401)},
+    @extend_schema(parameters=[s.StatsQuerySerializer], responses={200: s.StatsSerializer, **errors(400, 401, 403)},
                    tags=["stats"])
     def get(self, request):
-        """The year's figures over the cases you may see (default: this year, Beijing time)."""
-        year = self.query(s.StatsQuerySerializer).get("year") or local_date(timezone.now()).year
-        return Response(s.StatsSerializer(api_stats_for_year(user=request.user, year=year)).data)
+        """The supervisors' dashboard figures for a year (default: this year, Beijing time), over
+        your squad (supervisors) or the whole office (head of office, administrators), as the
+        dashboard page shows them: they may be up to 15 minutes old (`computed_at`)."""
+        query = self.query(s.StatsQuerySerializer)
+        year = query.get("year") or local_date(timezone.now()).year
+        squad = query.get("squad")
+        if squad and not squads_visible(user=request.user).filter(pk=squad).exists():
+            raise exceptions.ValidationError({"squad": [gettext("No such squad among those you may see.")]})
+        figures = case_year_figures_cached(year=year, user=request.user, squad=squad)
+        return Response(s.StatsSerializer(figures).data)
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+class CommunitiesView(ApiView):
+    pagination_class = Pagination
+    serializer_class = s.CommunitySerializer
+
+    @extend_schema(parameters=[s.LookupQuerySerializer],
+                   responses={200: s.CommunitySerializer(many=True), **errors(*READ_ERRORS)}, tags=["lookups"])
+    def get(self, request):
+        """The communities of your squad (every squad's for office-wide roles), to choose one by id."""
+        query = self.query(s.LookupQuerySerializer)
+        page = self.paginate_queryset(communities_visible(user=request.user, squad=query.get("squad")))
+        return self.get_paginated_response(s.CommunitySerializer(page, many=True).data)
+
+
+class PeopleView(ApiView):
+    pagination_class = Pagination
+    serializer_class = s.PersonRefSerializer
+
+    @extend_schema(parameters=[s.PeopleQuerySerializer],
+                   responses={200: s.PersonRefSerializer(many=True), **errors(*READ_ERRORS)}, tags=["lookups"])
+    def get(self, request):
+        """The active people of your squad (every squad's for office-wide roles), to choose
+        officers and negotiators by id: name, squad and roles only."""
+        query = self.query(s.PeopleQuerySerializer)
+        people = people_visible(user=request.user, role=query.get("role"), squad=query.get("squad"))
+        page = self.paginate_queryset(people)
+        return self.get_paginated_response(s.PersonRefSerializer(page, many=True).data)
 
 
 @extend_schema(exclude=True)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.deadlines import periods
 from casework.deadlines.calendar import BEIJING, local_date
 from casework.models import Attitude, Case, CaseStatus, ExplainedItem, PublicityKind, TalkKind, ThirdPartyRelation, User
+from casework.selectors.people import communities_visible
 
 
 class DateInput(forms.DateInput):
@@ -129,13 +130,11 @@ class PublicityForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("occurred_on", local_date(timezone.now()))
         super().__init__(*args, **kwargs)
-        from casework.authorization import filter_cases, squads_for
-        from casework.models import Community
+        from casework.authorization import filter_cases
 
-        # Communities of the squads one records publicity for; only cases one may read are listed
-        # (a negotiator's own), "all open cases" covers the others without showing them.
-        communities = Community.objects.select_related("squad").filter(squad__in=squads_for(user, "record_publicity"))
+        # Only the cases one may read are listed (a negotiator's own); "all open cases" covers the
+        # others without showing them.
         cases = filter_cases(Case.objects.exclude(status=CaseStatus.CLOSED).select_related("community"), user)
-        self.fields["community"].queryset = communities
+        self.fields["community"].queryset = communities_visible(user=user)
         self.fields["cases"].queryset = cases.order_by("community__name", "-year", "-sequence")
         self.fields["cases"].label_from_instance = lambda c: f"{c.community.name} · {c.number} · {c.location}"

@@ -116,6 +116,14 @@ class YearFigures:
     computed_at: dt.datetime | None = None
 
 
+def can_see_dashboard(user: User) -> bool:
+    """Whether `user` may see the year's figures: supervisors (of their squad), the head of
+    office and administrators (of the whole office)."""
+    from casework.authorization import permits
+
+    return permits(user, "view_dashboard")
+
+
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     return (dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING))
 

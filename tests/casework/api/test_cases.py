@@ -12,7 +12,6 @@ from django.utils import timezone
 from casework.models import Attachment, CaseClock
 from casework.scenarios import CaseRecipe
 from tests.casework.api.conftest import client_for, png_bytes
-from tests.casework.conftest import make_user
 
 
 @pytest.fixture
@@ -120,22 +119,6 @@ def test_only_photos_are_accepted_as_photos(cast, case_in):
         assert response.status_code == 400, response.json()
         assert "file" in response.json()["fields"]
     assert not Attachment.objects.exists()
-
-
-def test_stats_for_a_year(cast, case_in, other_squad):
-    """Area investigated is the illegal area of the cases filed in the year, area demolished the
-    demolished area of those verified in it."""
-    verified = case_in("verified")
-    case_in("filed")
-    year = timezone.localtime(verified.verified_at).year
-    filed_year = timezone.localtime(verified.filed_at).year
-    body = client_for(cast.head).get(f"/api/v1/stats/?year={year}").json()
-    assert body["area_demolished"] == "120.50"
-    if filed_year == year:
-        assert body["area_investigated"] == "241.00" and body["cases_filed"] == 2
-    assert body["cases_by_status"]["verified"] + body["cases_by_status"]["filed"] >= 1
-    empty = client_for(make_user("officer9", other_squad, is_field_officer=True)).get(f"/api/v1/stats/?year={year}")
-    assert empty.json()["area_demolished"] == "0.00"
 
 
 def test_lists_cost_the_same_queries_for_one_case_or_many(cast, case_in):

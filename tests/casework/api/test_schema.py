@@ -9,6 +9,7 @@ from django.contrib.staticfiles import finders
 
 from casework.api.transition_inputs import TRANSITION_INPUTS, TransitionInput
 from casework.services import cases as case_services
+from casework.services.persuasion import talk_log
 from casework.transitions import SPECS
 
 PLUMBING = {"case", "actor", "occurred_at", "expected_version"}
@@ -53,17 +54,34 @@ def test_the_schema_describes_each_transition_and_its_data(schema):
 
 
 def test_the_schema_names_every_endpoint_of_the_issue(schema):
-    """All endpoints built are in the document (talks are not built yet and not listed)."""
+    """All endpoints of the issue, and the lookups the field app fills ids from, are in the document."""
     expected = {
         ("/api/v1/auth/token/", "post"), ("/api/v1/cases/", "get"), ("/api/v1/cases/", "post"),
         ("/api/v1/cases/{id}/", "get"), ("/api/v1/cases/{id}/transitions/", "get"),
         ("/api/v1/cases/{id}/events/", "get"), ("/api/v1/cases/{id}/photos/", "post"),
+        ("/api/v1/cases/{id}/talks/", "get"), ("/api/v1/cases/{id}/talks/", "post"),
         ("/api/v1/cases/{id}/documents/", "get"), ("/api/v1/documents/{id}/service/", "post"),
         ("/api/v1/overdue/", "get"), ("/api/v1/stats/", "get"),
+        ("/api/v1/communities/", "get"), ("/api/v1/people/", "get"),
     }
     present = {(path, method) for path, operations in schema["paths"].items() for method in operations}
     assert expected <= present
-    assert not any("talks" in path for path in schema["paths"])
+
+
+def test_the_talk_input_is_described_and_people_carry_no_personal_data(schema):
+    """The talk's request body names every argument of talk_log the caller gives; a person in
+    the lookup has no phone or other personal field."""
+    components = schema["components"]["schemas"]
+    operation = schema["paths"]["/api/v1/cases/{id}/talks/"]["post"]
+    reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = components[reference.rsplit("/", 1)[1]]
+    parameters = set(inspect.signature(talk_log).parameters) - {"case", "actor", "attachments"}
+    assert set(body["properties"]) == parameters
+    assert set(body["required"]) == {"kind", "attitude", "place", "owner_attendees"}
+    assert {"201", "400", "403", "404", "409"} <= set(operation["responses"])
+    person = schema["paths"]["/api/v1/people/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    row = components[person["$ref"].rsplit("/", 1)[1]]["properties"]["results"]["items"]["$ref"]
+    assert set(components[row.rsplit("/", 1)[1]]["properties"]) == {"id", "name", "squad", "roles"}
 
 
 def test_the_interactive_documentation_needs_no_internet(client, db):
