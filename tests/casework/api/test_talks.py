@@ -202,8 +202,10 @@ def test_the_services_own_checks_come_back_per_field(cast, persuading):
 
 
 def test_a_talk_before_filing_is_a_guard_failure(cast, case_in):
-    """An inspected case takes no talks: 409 with the service's guard."""
+    """An inspected case takes no talks: 409 with the service's guard (for a negotiator assigned
+    to it ahead of the decision, since others do not find the case)."""
     case = case_in("inspected")
+    case.negotiators.add(cast.negotiator)
     response = client_for(cast.negotiator).post(f"/api/v1/cases/{case.pk}/talks/", talk_body(), format="json")
     body = assert_error(response, 409, "guard_failed")
     assert [g["code"] for g in body["guards"]] == ["talk.state"]
