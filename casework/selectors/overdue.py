@@ -11,7 +11,7 @@ scan without a join; people and names are fetched once per query, not per row.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -63,8 +63,8 @@ class OverdueClock:
     community_id: int
     community_name: str
     days_overdue: int
-    officers: list[Person] = field(default_factory=list)
-    negotiators: list[Person] = field(default_factory=list)
+    officers: tuple[Person, ...] = ()
+    negotiators: tuple[Person, ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -164,31 +164,24 @@ def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[Ove
     """Evaluate a (possibly sliced) clock queryset into rows with their responsible people.
 
     Six queries whatever the number of rows: the clocks (one index, no join), the officers,
-    the negotiators, their names, the squads' and the communities' names.
+    the negotiators, their names, the squads' and the communities' names. Rows are built in
+    one pass from plain tuples; the clocks of one case share its (immutable) people.
     """
-    today = local_date(as_of)
-    days: dict[dt.datetime, int] = {}  # clocks end at midnight: few distinct ends
     values = list(queryset.values_list(*_ROW_FIELDS))
     if not values:
         return []
-    for due_at in {v[2] for v in values}:
-        days[due_at] = max(0, (today - local_date(due_at - dt.timedelta(microseconds=1))).days)
+    today = local_date(as_of)
+    # Clocks end at midnight: few distinct ends, each converted once.
+    days = {due_at: max(0, (today - local_date(due_at - dt.timedelta(microseconds=1))).days)
+            for due_at in {v[2] for v in values}}
     squad_names = dict(Squad.objects.filter(pk__in={v[6] for v in values}).values_list("pk", "name"))
     community_names = dict(Community.objects.filter(pk__in={v[7] for v in values}).values_list("pk", "name"))
-    rows = [
-        OverdueClock(clock_id, kind, due_at, case_id, number, status, squad_id, squad_names[squad_id], community_id,
-                     community_names[community_id], days[due_at], [], [])
-        for clock_id, kind, due_at, case_id, number, status, squad_id, community_id in values
-    ]
-    by_case: dict[int, list[OverdueClock]] = {}
-    for row in rows:
-        by_case.setdefault(row.case_id, []).append(row)
     if queryset.query.is_sliced:
-        case_ids = list(by_case)
+        case_ids = list({v[3] for v in values})
     elif connection.vendor == "postgresql":
         # Tens of thousands of ids as one array parameter: probed through the link table's case
         # index, without re-running the clock query or binding one parameter per id.
-        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list(by_case)])
+        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list({v[3] for v in values})])
     else:
         case_ids = queryset.order_by().values("case_id")
     links = {}
@@ -199,11 +192,20 @@ def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[Ove
     user_ids = {user_id for pairs in links.values() for _case_id, user_id in pairs}
     names = {pk: Person(pk, full_name or username) for pk, full_name, username in
              User.objects.filter(pk__in=user_ids).values_list("pk", "full_name", "username")}
+    rank = {person.id: i for i, person in enumerate(sorted(names.values(), key=lambda p: (p.name, p.id)))}
+    people: dict[str, dict[int, tuple[Person, ...]]] = {}
     for field_name, pairs in links.items():
-        for case_id, user_id in sorted(pairs, key=lambda pair: (names[pair[1]].name, pair[1])):
-            for row in by_case.get(case_id, ()):
-                getattr(row, field_name).append(names[user_id])
-    return rows
+        per_case: dict[int, list[Person]] = {}
+        for case_id, user_id in sorted(pairs, key=lambda pair: rank[pair[1]]):
+            per_case.setdefault(case_id, []).append(names[user_id])
+        people[field_name] = {case_id: tuple(persons) for case_id, persons in per_case.items()}
+    officers, negotiators = people["officers"], people["negotiators"]
+    return [
+        OverdueClock(clock_id, kind, due_at, case_id, number, status, squad_id, squad_names[squad_id], community_id,
+                     community_names[community_id], days[due_at], officers.get(case_id, ()),
+                     negotiators.get(case_id, ()))
+        for clock_id, kind, due_at, case_id, number, status, squad_id, community_id in values
+    ]
 
 
 def clock_list_overdue(*, as_of: dt.datetime, user: User | None = None, **filters) -> list[OverdueClock]:
