@@ -187,9 +187,15 @@ def reaches(user: User, action: str) -> set[Reach]:
     return {the_rule.reach_of(role) for role in granting_roles(user, action)}
 
 
-def case_q(user: User, action: str = "read_case", prefix: str = "") -> Q | None:
+def case_q(
+    user: User, action: str = "read_case", prefix: str = "", *, squad_field: str | None = None, case_field: str | None = None
+) -> Q | None:
     """A filter on cases (on `prefix`-ed case fields of another model) for the cases where
-    `user` may perform `action`; Q() for every case, None for none."""
+    `user` may perform `action`; Q() for every case, None for none. A model that carries its
+    case's squad itself (the clocks do) names its own columns with `squad_field`/`case_field`
+    so the filter needs no join."""
+    squad_field = squad_field or f"{prefix}squad_id"
+    case_field = case_field or f"{prefix}id"
     found = reaches(user, action)
     if not found:
         return None
@@ -197,11 +203,11 @@ def case_q(user: User, action: str = "read_case", prefix: str = "") -> Q | None:
         return Q()
     parts = []
     if Reach.SQUAD in found and user.squad_id:
-        parts.append(Q(**{f"{prefix}squad_id": user.squad_id}))
+        parts.append(Q(**{squad_field: user.squad_id}))
     if Reach.ASSIGNED in found:
         # A subquery on the link table (indexed by user): no join, no duplicate rows.
         assigned = Case.negotiators.through.objects.filter(user_id=user.pk).values("case_id")
-        parts.append(Q(**{f"{prefix}id__in": assigned}))
+        parts.append(Q(**{f"{case_field}__in": assigned}))
     if not parts:
         return None
     condition = parts[0]
@@ -210,10 +216,10 @@ def case_q(user: User, action: str = "read_case", prefix: str = "") -> Q | None:
     return condition
 
 
-def filter_cases(queryset: QuerySet, user: User, action: str = "read_case", prefix: str = "") -> QuerySet:
+def filter_cases(queryset: QuerySet, user: User, action: str = "read_case", prefix: str = "", **fields) -> QuerySet:
     """`queryset` (of cases, or of rows with a case at `prefix`) narrowed to the cases where
-    `user` may perform `action`."""
-    condition = case_q(user, action, prefix)
+    `user` may perform `action`; `fields` as for `case_q`."""
+    condition = case_q(user, action, prefix, **fields)
     if condition is None:
         return queryset.none()
     return queryset.filter(condition) if condition else queryset

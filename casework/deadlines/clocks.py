@@ -237,7 +237,8 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
         CaseClock.objects.filter(case=case).delete()
         CaseClock.objects.bulk_create(
             CaseClock(
-                case=case, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
+                case=case, squad_id=case.squad_id, community_id=case.community_id, case_number=case.number,
+                case_status=case.status, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
                 is_window=c.is_window, unconfirmed=c.unconfirmed, rule=c.rule[:300], basis=c.basis,
             )
             for c in clocks.values()

@@ -46,14 +46,20 @@ from casework.models.records import (
 )
 from casework.models.reference import CalendarException, HolidayYear, PeriodSetting, PeriodUnit
 from casework.models.security import TotpDevice
-from casework.models.supervision import AnnualTarget, Notification, ReminderThreshold
+from casework.models.supervision import (
+    AnnualTarget,
+    CaseFigureMonth,
+    Notification,
+    OpenCaseCount,
+    ReminderThreshold,
+)
 
 __all__ = [
     "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
-    "CaseClock", "CaseEvent", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
+    "CaseClock", "CaseEvent", "CaseFigureMonth", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
-    "Notification", "PartyStatement", "PeriodSetting", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
+    "Notification", "OpenCaseCount", "PartyStatement", "PeriodSetting", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
     "StructureType", "Suspension", "SuspensionReason", "TotpDevice", "User", "ViolationKind",
     "Attitude", "ExplainedItem", "PublicityAction", "PublicityKind", "PublicityPhoto", "Talk", "TalkKind",
     "TalkThirdParty", "ThirdPartyRelation",

@@ -1,7 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casework.models.cases import Case
+from casework.models.cases import Case, CaseStatus
+from casework.models.people import Community, Squad
 
 
 class ClockKind(models.TextChoices):
@@ -32,6 +33,15 @@ class CaseClock(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("case"))
+    # Copies of the case's columns the overdue review filters and shows, written with the
+    # clocks by casework.deadlines.clocks.clocks_refresh (which every change to a case calls),
+    # so "overdue" is read from one index without joining the cases.
+    squad = models.ForeignKey(Squad, on_delete=models.PROTECT, related_name="+", db_index=False,
+                              verbose_name=_("squad"))
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                  verbose_name=_("community"))
+    case_number = models.CharField(_("case number"), max_length=40)
+    case_status = models.CharField(_("status"), max_length=30, choices=CaseStatus.choices)
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("ends at"), help_text=_("The first moment after the period."))
@@ -48,10 +58,13 @@ class CaseClock(models.Model):
         ordering = ["due_at"]
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="clock_unique_kind_per_case")]
         indexes = [
+            # Clocks that can make a case late (running, not a window, case not suspended), with
+            # every column the overdue review reads: index-only scans.
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(satisfied_at__isnull=True, is_window=False),
-                name="clock_running_due_idx",
+                include=["kind", "case", "squad", "community", "case_number", "case_status"],
+                condition=models.Q(satisfied_at__isnull=True, is_window=False) & ~models.Q(case_status="suspended"),
+                name="clock_overdue_due_idx",
             ),
         ]
         verbose_name = _("clock")

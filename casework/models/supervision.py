@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
 from casework.models.clocks import ClockKind
-from casework.models.people import Squad
+from casework.models.people import Community, Squad
 
 
 class ReminderThreshold(models.TextChoices):
@@ -78,3 +78,67 @@ class AnnualTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.squad or _('office')}"
+
+
+FIGURE_MONTH_FIELDS = (
+    "filed_count", "investigated_area", "newly_added_count", "newly_added_area", "completed_count",
+    "demolished_count", "demolished_area", "forced_demolished_count", "forced_demolished_area",
+    "complaints_received", "complaints_handled",
+)
+
+
+class CaseFigureMonth(models.Model):
+    """The dashboard's year figures added up per squad × community × month (derived data).
+
+    Kept exact by casework.services.figures in the transaction of every change to a case (and
+    rebuilt from the cases by `figures_rebuild`), so the dashboard reads a few hundred rows
+    instead of aggregating every case. Each figure is dated as casework.selectors.stats says:
+    filed cases by `filed_at`, demolished ones by `verified_at`, complaints by `reported_at`.
+    """
+
+    squad = models.ForeignKey(Squad, on_delete=models.CASCADE, related_name="+", verbose_name=_("squad"))
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("community"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    filed_count = models.IntegerField(default=0)
+    investigated_area = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    newly_added_count = models.IntegerField(default=0)
+    newly_added_area = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    completed_count = models.IntegerField(default=0)
+    demolished_count = models.IntegerField(default=0)
+    demolished_area = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    forced_demolished_count = models.IntegerField(default=0)
+    forced_demolished_area = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    complaints_received = models.IntegerField(default=0)
+    complaints_handled = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "squad", "community", "month"], name="figure_month_unique_cell"),
+        ]
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.squad_id}/{self.community_id}"
+
+
+class OpenCaseCount(models.Model):
+    """How many cases are in each open state, per squad × community (derived data, as above)."""
+
+    squad = models.ForeignKey(Squad, on_delete=models.CASCADE, related_name="+", verbose_name=_("squad"))
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("community"))
+    status = models.CharField(_("status"), max_length=30)
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["squad", "community", "status"], name="open_case_count_unique"),
+        ]
+        verbose_name = _("open case count")
+        verbose_name_plural = _("open case counts")
+
+    def __str__(self) -> str:
+        return f"{self.squad_id}/{self.community_id} {self.status}: {self.cases}"

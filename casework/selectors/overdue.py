@@ -2,20 +2,23 @@
 
 A clock is overdue at `as_of` when it is not satisfied, is not a party's window, its end
 (`due_at`, the first moment after the period) is at or before `as_of` (as Clock.has_lapsed
-says), and the case is not suspended. The partial index clock_running_due_idx serves exactly this filter.
+says), and the case is not suspended. The partial index clock_overdue_due_idx serves exactly
+this filter and holds every column the rows need (squad, community, case number and status
+are copied onto the clock by clocks_refresh), so the office's overdue list is an index-only
+scan without a join; people and names are fetched once per query, not per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from casework.deadlines.calendar import WorkingCalendar, end_of_day, local_date
-from casework.models import Case, CaseClock, CaseStatus, ClockKind, User
+from casework.models import Case, CaseClock, CaseStatus, ClockKind, Community, Squad, User
 from casework.selectors.clocks import clock_overdue_filter
 
 # The orderings the review page offers (key -> ORM ordering); "-days" is the default.
@@ -26,10 +29,10 @@ ORDERINGS = {
     "-clock": ("-kind", "due_at", "id"),
     "case": ("case__year", "case__sequence", "kind"),
     "-case": ("-case__year", "-case__sequence", "kind"),
-    "community": ("case__community__name", "due_at", "id"),
-    "-community": ("-case__community__name", "due_at", "id"),
-    "squad": ("case__squad__code", "due_at", "id"),
-    "-squad": ("-case__squad__code", "due_at", "id"),
+    "community": ("community__name", "due_at", "id"),
+    "-community": ("-community__name", "due_at", "id"),
+    "squad": ("squad__code", "due_at", "id"),
+    "-squad": ("-squad__code", "due_at", "id"),
     "officer": ("first_officer", "due_at", "id"),
     "-officer": ("-first_officer", "due_at", "id"),
     "negotiator": ("first_negotiator", "due_at", "id"),
@@ -45,7 +48,7 @@ class Person:
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class OverdueClock:
     """One running clock with what the review page and the reminders need."""
 
@@ -60,8 +63,8 @@ class OverdueClock:
     community_id: int
     community_name: str
     days_overdue: int
-    officers: list[Person] = field(default_factory=list)
-    negotiators: list[Person] = field(default_factory=list)
+    officers: tuple[Person, ...] = ()
+    negotiators: tuple[Person, ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -91,20 +94,22 @@ def days_overdue(*, due_at: dt.datetime, as_of: dt.datetime) -> int:
     return max(0, (local_date(as_of) - last_day).days)
 
 
-def _visible(queryset: QuerySet, user: User | None, prefix: str = "case__") -> QuerySet:
-    """The rows of the cases `user` may read (casework.authorization); None: the whole office."""
+def _visible(queryset: QuerySet, user: User | None) -> QuerySet:
+    """The clocks of the cases `user` may read (casework.authorization); None: the whole office.
+    Clocks carry their case's squad, so the filter needs no join with the cases."""
     from casework.authorization import filter_cases
 
-    return queryset if user is None else filter_cases(queryset, user, "read_case", prefix)
+    if user is None:
+        return queryset
+    return filter_cases(queryset, user, "read_case", squad_field="squad_id", case_field="case_id")
 
 
 def running_clocks(*, user: User | None = None) -> QuerySet[CaseClock]:
     """Clocks that can make a case late: running, not a window, case not suspended."""
-    # Suspended cases are few: excluding them by a small subquery keeps the case table out of
-    # the plan unless a filter or the columns need it.
+    # The case's status is copied onto its clocks (clocks_refresh runs on every transition), so
+    # this is the condition of the partial index clock_overdue_due_idx, without the cases.
     queryset = CaseClock.objects.filter(satisfied_at__isnull=True, is_window=False).exclude(
-        case_id__in=Case.objects.filter(status=CaseStatus.SUSPENDED).values("pk")
-    )
+        case_status=CaseStatus.SUSPENDED)
     return _visible(queryset, user)
 
 
@@ -123,9 +128,9 @@ def clock_overdue_queryset(
     """The overdue clocks visible to `user` (None: the whole office), filtered and ordered."""
     queryset = running_clocks(user=user).filter(clock_overdue_filter(as_of=as_of))
     if squad:
-        queryset = queryset.filter(case__squad_id=squad)
+        queryset = queryset.filter(squad_id=squad)
     if community:
-        queryset = queryset.filter(case__community_id=community)
+        queryset = queryset.filter(community_id=community)
     if kind:
         queryset = queryset.filter(kind=kind)
     if officer:
@@ -154,43 +159,31 @@ def _first_person_name(field_name: str) -> Subquery:
     )
 
 
-_ROW_FIELDS = (
-    "id", "kind", "due_at", "case_id", "case__number", "case__status", "case__squad_id", "case__squad__name",
-    "case__community_id", "case__community__name",
-)
+_ROW_FIELDS = ("id", "kind", "due_at", "case_id", "case_number", "case_status", "squad_id", "community_id")
 
 
 def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[OverdueClock]:
     """Evaluate a (possibly sliced) clock queryset into rows with their responsible people.
 
-    Four queries whatever the number of rows: the clocks, the officers, the negotiators, their names.
+    Six queries whatever the number of rows: the clocks (one index, no join), the officers,
+    the negotiators, their names, the squads' and the communities' names. Rows are built in
+    one pass from plain tuples; the clocks of one case share its (immutable) people.
     """
+    values = list(queryset.values_list(*_ROW_FIELDS))
+    if not values:
+        return []
     today = local_date(as_of)
-    last_days: dict[dt.datetime, dt.date] = {}  # clocks end at midnight: few distinct ends
-
-    def overdue_days(due_at: dt.datetime) -> int:
-        if due_at not in last_days:
-            last_days[due_at] = local_date(due_at - dt.timedelta(microseconds=1))
-        return max(0, (today - last_days[due_at]).days)
-
-    rows = [
-        OverdueClock(
-            clock_id=v[0], kind=v[1], due_at=v[2], case_id=v[3], case_number=v[4], case_status=v[5], squad_id=v[6],
-            squad_name=v[7], community_id=v[8], community_name=v[9], days_overdue=overdue_days(v[2]),
-        )
-        for v in queryset.values_list(*_ROW_FIELDS)
-    ]
-    if not rows:
-        return rows
-    by_case: dict[int, list[OverdueClock]] = {}
-    for row in rows:
-        by_case.setdefault(row.case_id, []).append(row)
+    # Clocks end at midnight: few distinct ends, each converted once.
+    days = {due_at: max(0, (today - local_date(due_at - dt.timedelta(microseconds=1))).days)
+            for due_at in {v[2] for v in values}}
+    squad_names = dict(Squad.objects.filter(pk__in={v[6] for v in values}).values_list("pk", "name"))
+    community_names = dict(Community.objects.filter(pk__in={v[7] for v in values}).values_list("pk", "name"))
     if queryset.query.is_sliced:
-        case_ids = list(by_case)
+        case_ids = list({v[3] for v in values})
     elif connection.vendor == "postgresql":
         # Tens of thousands of ids as one array parameter: probed through the link table's case
         # index, without re-running the clock query or binding one parameter per id.
-        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list(by_case)])
+        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list({v[3] for v in values})])
     else:
         case_ids = queryset.order_by().values("case_id")
     links = {}
@@ -201,11 +194,20 @@ def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[Ove
     user_ids = {user_id for pairs in links.values() for _case_id, user_id in pairs}
     names = {pk: Person(pk, full_name or username) for pk, full_name, username in
              User.objects.filter(pk__in=user_ids).values_list("pk", "full_name", "username")}
+    rank = {person.id: i for i, person in enumerate(sorted(names.values(), key=lambda p: (p.name, p.id)))}
+    people: dict[str, dict[int, tuple[Person, ...]]] = {}
     for field_name, pairs in links.items():
-        for case_id, user_id in sorted(pairs, key=lambda pair: (names[pair[1]].name, pair[1])):
-            for row in by_case.get(case_id, ()):
-                getattr(row, field_name).append(names[user_id])
-    return rows
+        per_case: dict[int, list[Person]] = {}
+        for case_id, user_id in sorted(pairs, key=lambda pair: rank[pair[1]]):
+            per_case.setdefault(case_id, []).append(names[user_id])
+        people[field_name] = {case_id: tuple(persons) for case_id, persons in per_case.items()}
+    officers, negotiators = people["officers"], people["negotiators"]
+    return [
+        OverdueClock(clock_id, kind, due_at, case_id, number, status, squad_id, squad_names[squad_id], community_id,
+                     community_names[community_id], days[due_at], officers.get(case_id, ()),
+                     negotiators.get(case_id, ()))
+        for clock_id, kind, due_at, case_id, number, status, squad_id, community_id in values
+    ]
 
 
 def clock_list_overdue(*, as_of: dt.datetime, user: User | None = None, **filters) -> list[OverdueClock]:

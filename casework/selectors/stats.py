@@ -1,8 +1,9 @@
 """The year's figures for the supervisors' dashboard (and the stats API).
 
 One function, `case_year_figures`, returns every figure for a year and a user's scope, by
-squad, by community and by month, with the annual targets. Four aggregate queries whatever
-the number of cases; each is served by an index on the date it groups by.
+squad, by community and by month, with the annual targets. It reads the summary rows that
+casework.services.figures keeps per squad × community × month (and open cases per state) in
+the transaction of every change to a case, so its cost does not grow with the cases.
 
 Definitions (the office's yearly report):
 - area investigated: illegal_area of the cases filed in the year (Case.filed_at);
@@ -21,22 +22,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractMonth
+from django.db.models import Sum
 from django.utils import timezone
 
-from casework.deadlines.calendar import BEIJING
-from casework.models import (
-    AnnualTarget,
-    Case,
-    CaseEvent,
-    CaseSource,
-    CaseStatus,
-    Community,
-    DecisionKind,
-    Squad,
-    User,
-)
+from casework.models import AnnualTarget, CaseFigureMonth, CaseStatus, Community, OpenCaseCount, Squad, User
+from casework.models.supervision import FIGURE_MONTH_FIELDS as METRICS_STORED
 
 ZERO = Decimal("0.00")
 METRICS = (
@@ -124,13 +114,7 @@ def can_see_dashboard(user: User) -> bool:
     return permits(user, "view_dashboard")
 
 
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return (dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING))
-
-
-def scope_cases(*, user: User | None, squad: int | None = None):
-    """Cases the user may see in figures: one's own squad, or everything for office-wide roles."""
-    queryset = Case.objects.all()
+def _scoped(queryset, *, user: User | None, squad: int | None):
     if user is not None and not user.sees_all_squads:
         queryset = queryset.filter(squad_id=user.squad_id) if user.squad_id else queryset.none()
     if squad:
@@ -138,68 +122,17 @@ def scope_cases(*, user: User | None, squad: int | None = None):
     return queryset
 
 
-def _sum(field_name: str, condition: Q | None = None):
-    return Coalesce(Sum(field_name, filter=condition), Value(ZERO),
-                    output_field=DecimalField(max_digits=14, decimal_places=2))
-
-
 def case_year_figures(*, year: int, user: User | None = None, squad: int | None = None) -> YearFigures:
-    """Every figure of the dashboard for `year`, limited to what `user` may see (None: office)."""
-    start, end = year_bounds(year)
-    cases = scope_cases(user=user, squad=squad)
-    cells: dict[tuple[int, int, int], Figures] = {}
+    """Every figure of the dashboard for `year`, limited to what `user` may see (None: office).
 
-    def cell(squad_id, community_id, month) -> Figures:
-        return cells.setdefault((squad_id, community_id, month), Figures())
-
-    newly = Q(is_newly_added=True)
-    filed = (
-        cases.filter(filed_at__gte=start, filed_at__lt=end)
-        .annotate(month=ExtractMonth("filed_at", tzinfo=BEIJING))
-        .values("squad_id", "community_id", "month")
-        .annotate(
-            n=Count("id"), area=_sum("illegal_area"), new_n=Count("id", filter=newly),
-            new_area=_sum("illegal_area", newly), done=Count("id", filter=Q(verified_at__isnull=False)),
-        )
-        .order_by()
-    )
-    for row in filed:
-        f = cell(row["squad_id"], row["community_id"], row["month"])
-        f.filed_count, f.investigated_area = row["n"], row["area"]
-        f.newly_added_count, f.newly_added_area = row["new_n"], row["new_area"]
-        f.historical_count, f.historical_area = row["n"] - row["new_n"], row["area"] - row["new_area"]
-        f.completed_count = row["done"]
-
-    forced = Q(pk__in=CaseEvent.objects.filter(transition="force_demolish").values("case_id"))
-    demolished = (
-        cases.filter(verified_at__gte=start, verified_at__lt=end)
-        .exclude(decision_kind=DecisionKind.RECTIFY)
-        .annotate(month=ExtractMonth("verified_at", tzinfo=BEIJING))
-        .values("squad_id", "community_id", "month")
-        .annotate(n=Count("id"), area=_sum("demolished_area"), forced_n=Count("id", filter=forced),
-                  forced_area=_sum("demolished_area", forced))
-        .order_by()
-    )
-    for row in demolished:
-        f = cell(row["squad_id"], row["community_id"], row["month"])
-        f.demolished_count, f.demolished_area = row["n"], row["area"]
-        f.forced_demolished_count, f.forced_demolished_area = row["forced_n"], row["forced_area"]
-        f.self_demolished_count = row["n"] - row["forced_n"]
-        f.self_demolished_area = row["area"] - row["forced_area"]
-
-    complaints = (
-        cases.filter(source=CaseSource.COMPLAINT, reported_at__gte=start, reported_at__lt=end)
-        .annotate(month=ExtractMonth("reported_at", tzinfo=BEIJING))
-        .values("squad_id", "community_id", "month")
-        .annotate(n=Count("id"), handled=Count("id", filter=~Q(status=CaseStatus.REPORTED)))
-        .order_by()
-    )
-    for row in complaints:
-        f = cell(row["squad_id"], row["community_id"], row["month"])
-        f.complaints_received, f.complaints_handled = row["n"], row["handled"]
-
+    Read from the summary rows casework.services.figures keeps exact in the transaction of
+    every change to a case (at most squads × communities × 12 rows a year), not from the cases.
+    """
+    cells = _scoped(CaseFigureMonth.objects.filter(year=year), user=user, squad=squad).values_list(
+        "squad_id", "community_id", "month", *METRICS_STORED)
     open_counts = (
-        cases.exclude(status=CaseStatus.CLOSED).values("status").annotate(n=Count("id")).order_by()
+        _scoped(OpenCaseCount.objects.filter(cases__gt=0), user=user, squad=squad)
+        .values("status").annotate(n=Sum("cases")).order_by()
     )
     counted = {row["status"]: row["n"] for row in open_counts}
     open_by_state = [(value, str(label), counted.get(value, 0))
@@ -211,7 +144,12 @@ def case_year_figures(*, year: int, user: User | None = None, squad: int | None 
     by_community = {pk: Group(pk, c.name, Figures(), c.squad_id) for pk, c in communities.items()}
     by_month = {m: Group(m, f"{year}-{m:02d}", Figures()) for m in range(1, 13)}
     total = Figures()
-    for (squad_id, community_id, month), f in cells.items():
+    for squad_id, community_id, month, *values in cells:
+        f = Figures(**dict(zip(METRICS_STORED, values, strict=True)))
+        f.historical_count = f.filed_count - f.newly_added_count
+        f.historical_area = f.investigated_area - f.newly_added_area
+        f.self_demolished_count = f.demolished_count - f.forced_demolished_count
+        f.self_demolished_area = f.demolished_area - f.forced_demolished_area
         total.add(f)
         if squad_id in by_squad:
             by_squad[squad_id].figures.add(f)
@@ -250,8 +188,8 @@ def _scope_squads(user: User | None, squad: int | None):
     return list(queryset)
 
 
-# The figures change slowly and aggregating a year of a large office takes seconds, so pages
-# show them as computed at most FIGURES_CACHE_SECONDS ago (the page says when).
+# Reading the summary rows is cheap; pages still share a copy for FIGURES_CACHE_SECONDS so many
+# supervisors opening the dashboard do not each render the same figures (the page says when).
 FIGURES_CACHE_SECONDS = 15 * 60
 
 

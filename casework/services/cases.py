@@ -26,6 +26,7 @@ from casework.models import (
     User,
 )
 from casework.services.documents import document_issue
+from casework.services.figures import case_figure_facts, figures_case_changed
 from casework.services.hooks import case_changed
 from casework.services.numbering import number_next
 from casework.services.parties import party_save
@@ -124,6 +125,7 @@ def case_register(
             data={"source": source, "location": case.location, "description": description,
                   "party": party or None, "illegal_area": illegal_area},
         )
+        figures_case_changed(before=None, after=case_figure_facts(case))
         case_changed(case=case, actor=actor, action="register")
     return case
 
@@ -188,6 +190,9 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
         )
 
     from_status = case.status
+    # The figures as they stood: the version check in case.save() guarantees nobody changed
+    # the case since this read, so the difference added below is exact.
+    figures_before = case_figure_facts(case)
     APPLY_BEFORE[spec.name](case, data, occurred_at) if spec.name in APPLY_BEFORE else None
     getattr(case, spec.name)()
     case.save()
@@ -200,6 +205,7 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     clocks_refresh(case=case, history=CaseHistory.load(case), calendar=request.calendar)
     for document_type in spec.documents(request):
         document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at))
+    figures_case_changed(before=figures_before, after=case_figure_facts(case))
     case_changed(case=case, actor=actor, action=spec.name)
     return case
 

@@ -201,12 +201,19 @@ def test_a_negotiator_who_is_also_a_field_officer_reads_the_squad_but_talks_only
     assert permits(both, "transition:report_progress", case=world["own"])  # as field officer
 
 
+def _lapsed_filing_clock(case, now, *, days_late):
+    CaseClock.objects.get_or_create(case=case, kind=ClockKind.FILING, defaults={
+        "started_at": now - dt.timedelta(days=30), "due_at": now - dt.timedelta(days=days_late), "rule": "test",
+        # Clocks carry their case's squad, community, number and status (the overdue index covers them).
+        "squad_id": case.squad_id, "community_id": case.community_id, "case_number": case.number,
+        "case_status": case.status})
+
+
 def test_the_overdue_lists_use_the_same_rule(world):
     """The overdue selector (pages, API, exports) shows the clocks of the readable cases only."""
     now = timezone.now()
     for case in (world["own"], world["assigned"], world["other"]):
-        CaseClock.objects.get_or_create(case=case, kind=ClockKind.FILING, defaults={
-            "started_at": now - dt.timedelta(days=30), "due_at": now - dt.timedelta(days=2), "rule": "test"})
+        _lapsed_filing_clock(case, now, days_late=2)
     for role, expected in READ.items():
         user = world["people"][role]
         cases = [world["own"], world["assigned"], world["other"]]
@@ -289,8 +296,7 @@ def test_office_pages_and_exports_refuse_other_roles(world, login, role):
 def test_the_overdue_export_holds_only_the_supervisors_squad(world, login):
     now = timezone.now()
     for case in (world["own"], world["other"]):
-        CaseClock.objects.get_or_create(case=case, kind=ClockKind.FILING, defaults={
-            "started_at": now - dt.timedelta(days=30), "due_at": now - dt.timedelta(days=5), "rule": "test"})
+        _lapsed_filing_clock(case, now, days_late=5)
     response = login(world["people"][R.SUPERVISOR]).get(reverse("supervision:overdue") + "?export=csv")
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")

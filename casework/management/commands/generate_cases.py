@@ -40,6 +40,7 @@ from casework.models import (
 from casework.scenarios import DISMISSED_PATH, FORCED_CLOSED_PATH, PATHS, TERMINATED_PATH
 from casework.services.cases import format_case_number
 from casework.services.documents import agency_settings, format_document_number, type_character
+from casework.services.figures import figures_rebuild
 
 S = CaseStatus
 
@@ -155,6 +156,9 @@ class Command(BaseCommand):
                 for field in ("officers", "negotiators"):
                     table = Case._meta.get_field(field).remote_field.through._meta.db_table
                     cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, self.m2m_id[field]])
+            # The dashboard's summary rows, recomputed from every case (old and new).
+            figures_rebuild()
+            with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"Created {count} cases."))
 
@@ -373,7 +377,9 @@ class Command(BaseCommand):
             if "assign_negotiators" in times:
                 self.m2m_id["negotiators"] += 1
                 negotiators.append((self.m2m_id["negotiators"], case_id, negotiator))
-            clocks.extend(self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at))
+            case_columns = (squad_id, community_id, format_case_number(year, sequence), status)
+            clocks.extend(self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at,
+                                       case_columns))
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
             self._copy(raw, "casework_party", ["id", "kind", "name", "identifier", "phone", "address"], parties)
@@ -390,7 +396,7 @@ class Command(BaseCommand):
                 "recorded_at", "data"], events)
             self._copy(raw, "casework_caseclock", [
                 "id", "case_id", "kind", "started_at", "due_at", "satisfied_at", "is_window", "unconfirmed", "rule",
-                "basis"], clocks)
+                "basis", "squad_id", "community_id", "case_number", "case_status"], clocks)
             self._copy(raw, Case.officers.through._meta.db_table, ["id", "case_id", "user_id"], officers)
             self._copy(raw, Case.negotiators.through._meta.db_table, ["id", "case_id", "user_id"], negotiators)
             self._copy(raw, "casework_document", [
@@ -409,15 +415,16 @@ class Command(BaseCommand):
             for row in rows:
                 copy.write_row(row + tail if tail else row)
 
-    def _clocks(self, case_id, times, talks, status, decision_kind, commitment_date, closed_at):
-        """The clocks casework.deadlines would store for this history."""
+    def _clocks(self, case_id, times, talks, status, decision_kind, commitment_date, closed_at, case_columns):
+        """The clocks casework.deadlines would store for this history (with the case's columns it copies)."""
         k = self.clocks
         rows = []
 
         def add(kind, start, due, satisfied, window, rule, basis):
             if status == S.CLOSED and satisfied is None and not window:
                 satisfied = closed_at
-            rows.append((self._next(CaseClock), case_id, kind, start, due, satisfied, window, False, rule, basis))
+            rows.append((self._next(CaseClock), case_id, kind, start, due, satisfied, window, False, rule, basis,
+                         *case_columns))
 
         if "inspect" in times:
             t = times["inspect"]
