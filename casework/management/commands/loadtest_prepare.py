@@ -42,9 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--officers", type=int, default=30)
         parser.add_argument("--negotiators", type=int, default=13)
         parser.add_argument("--supervisors", type=int, default=8)
-        parser.add_argument("--leads", type=int, default=20, help="Leads waiting for inspection, per squad.")
-        parser.add_argument("--decided", type=int, default=6, help="Decided cases, per squad.")
-        parser.add_argument("--persuading", type=int, default=8, help="Cases in persuasion, per squad.")
+        parser.add_argument("--leads", type=int, default=15, help="Leads waiting for inspection, per squad.")
+        parser.add_argument("--decided", type=int, default=4, help="Decided cases, per squad.")
+        parser.add_argument("--persuading", type=int, default=6, help="Cases in persuasion, per squad.")
         parser.add_argument("--accounts-file", default="loadtest-accounts.json")
         parser.add_argument("--wait-rendered", type=int, default=0, metavar="SECONDS",
                             help="Then wait up to this long for the worker to render every pending document.")
