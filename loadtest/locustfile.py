@@ -41,6 +41,7 @@ def _load_accounts(environment, **_kwargs):
     _next_account.update({role: itertools.cycle(people) for role, people in ACCOUNTS["accounts"].items()})
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+APP = "/casework"  # the casework pages' prefix in viewflow's Site (config/site.py)
 ACCOUNTS: dict = {}  # read from --accounts when the test starts
 _next_account: dict = {}
 _lock = threading.Lock()
@@ -79,7 +80,7 @@ class Worker(HttpUser):
         self.client.get("/accounts/login/", name="sign-in page")
         response = self.client.post("/accounts/login/", name="sign in", allow_redirects=False, data={
             "username": self.account["username"], "password": ACCOUNTS["password"],
-            "csrfmiddlewaretoken": self.csrf, "next": "/",
+            "csrfmiddlewaretoken": self.csrf, "next": f"{APP}/",
         })
         if response.status_code != 302:
             raise RuntimeError(f"{self.account['username']} could not sign in: {response.status_code}")
@@ -130,19 +131,19 @@ class Worker(HttpUser):
 
     @task(3)
     def my_work(self):
-        self.call("GET", "/", name="my work")
+        self.call("GET", f"{APP}/", name="my work")
 
     @task(4)
     def case_list(self):
         params = random.choice(["", "?page=2", "?status=reported", "?overdue=1", "?q=号", "?closed=0"])
-        self.call("GET", f"/cases/{params}", name="case list")
+        self.call("GET", f"{APP}/cases/{params}", name="case list")
 
     @task(5)
     def case_page(self):
         cases = self.api_cases()
         if cases:
             case = random.choice(cases)
-            self.call("GET", f"/cases/{case['id']}/", name="case page")
+            self.call("GET", f"{APP}/cases/{case['id']}/", name="case page")
             if random.random() < 0.3:
                 self.call("GET", f"/documents/case/{case['id']}/", name="case documents page")
             if random.random() < 0.3:
@@ -159,11 +160,11 @@ class Officer(Worker):
 
     @task(2)
     def register_lead(self):
-        response = self.call("GET", "/cases/new/", name="new lead (form)")
+        response = self.call("GET", f"{APP}/cases/new/", name="new lead (form)")
         communities = re.findall(r'<option value="(\d+)"', response.text)
         if not communities:
             return
-        self.call("POST", "/cases/new/", name="new lead", ok=(302,), data={
+        self.call("POST", f"{APP}/cases/new/", name="new lead", ok=(302,), data={
             "community": random.choice(communities), "source": random.choice(["patrol", "complaint"]),
             "location": f"巡查发现楼顶加建{random.randrange(1, 999)}号", "illegal_area": f"{random.randrange(20, 300)}.50",
             "is_newly_added": "on", "party_name": "王某", "description": "楼顶违规加建彩钢瓦房。",
@@ -174,7 +175,7 @@ class Officer(Worker):
     def inspect(self):
         case = self.pick("reported")
         if case:
-            self.page_form(f"/cases/{case['id']}/do/inspect/", "inspect (page)", {
+            self.page_form(f"{APP}/cases/{case['id']}/do/inspect/", "inspect (page)", {
                 "occurred_at": form_moment(now_local(1)), "officers": self._officers(), "location": case["location"],
                 "illegal_area": "86.40", "structure_type": "steel", "floors": "1", "is_newly_added": "on",
                 "findings": "现场勘验，未见规划许可。", "party_kind": "person", "party_name": case["party_name"] or "王某",
