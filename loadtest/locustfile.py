@@ -254,7 +254,11 @@ class Negotiator(Worker):
     @task(1)
     def commit(self):
         case = self.pick("persuading")
-        if case:
+        if not case:
+            return
+        detail = self.call("GET", f"/api/v1/cases/{case['id']}/", name="API case")
+        # Only the case's own negotiators record a commitment (another one is rightly refused).
+        if detail.status_code == 200 and any(p["id"] == self.me for p in detail.json()["negotiators"]):
             self.api_transition(case, "commit_self_demolition", {
                 "commitment_date": (dt.datetime.now(BEIJING).date() + dt.timedelta(days=20)).isoformat(),
                 "terms": "当事人承诺自行拆除。",
