@@ -179,7 +179,7 @@ class Officer(Worker):
                 "occurred_at": form_moment(now_local(1)), "officers": self._officers(), "location": case["location"],
                 "illegal_area": "86.40", "structure_type": "steel", "floors": "1", "is_newly_added": "on",
                 "findings": "现场勘验，未见规划许可。", "party_kind": "person", "party_name": case["party_name"] or "王某",
-                "party_identifier": "440602198001011234", "party_address": case["location"],
+                "party_identifier": "11010519491231002X", "party_address": case["location"],
                 "party_phone": "13800000000", "version": case["version"],
             })
 
