@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.deadlines import periods
 from casework.deadlines.calendar import BEIJING, local_date
+from casework.forms.fields import IdChoiceField, IdsChoiceField
 from casework.models import Attitude, Case, CaseStatus, ExplainedItem, PublicityKind, TalkKind, ThirdPartyRelation, User
 from casework.selectors.people import communities_visible
 
@@ -67,7 +68,7 @@ class TalkForm(forms.Form):
     owner_attendees = forms.CharField(label=_("Attending for the owner"), max_length=300)
     occurred_at = forms.DateTimeField(label=_("When"), widget=DateTimeInput(), required=False,
                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    co_negotiators = forms.ModelMultipleChoiceField(label=_("Other negotiators present"), queryset=User.objects.none(),
+    co_negotiators = IdsChoiceField(label=_("Other negotiators present"), queryset=User.objects.none(),
                                                     required=False, widget=forms.CheckboxSelectMultiple)
     explained_notes = forms.CharField(label=_("Also explained"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
@@ -117,13 +118,13 @@ class ProgressForm(forms.Form):
 
 
 class PublicityForm(forms.Form):
-    community = forms.ModelChoiceField(label=_("Community"), queryset=None)
+    community = IdChoiceField(label=_("Community"), queryset=None)
     occurred_on = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=PublicityKind.choices, widget=forms.RadioSelect)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
     all_open_cases = forms.BooleanField(label=_("Covers all open cases of the community"), required=False,
                                         initial=True)
-    cases = forms.ModelMultipleChoiceField(label=_("Or these cases"), queryset=None, required=False,
+    cases = IdsChoiceField(label=_("Or these cases"), queryset=None, required=False,
                                            widget=forms.CheckboxSelectMultiple)
     photos = MultipleFileField(label=_("Photos"), accept="image/*", capture="environment")
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.errors import CaseworkError
+from casework.forms.fields import IdChoiceField, IdsChoiceField
 from casework.guards import TERMINATION_REASONS
 from casework.models import (
     Case,
@@ -44,7 +45,7 @@ def _datetime_field(label, **kwargs):
 
 
 def _people_field(label, basis=""):
-    return forms.ModelMultipleChoiceField(label=label, queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple,
+    return IdsChoiceField(label=label, queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple,
                                           required=False)
 
 
@@ -336,7 +337,7 @@ class ApprovalForm(forms.Form):
 class LeadForm(forms.Form):
     """A lead (线索登记), made for a phone on site."""
 
-    community = forms.ModelChoiceField(label=_("Community or village"), queryset=None)
+    community = IdChoiceField(label=_("Community or village"), queryset=None)
     source = forms.ChoiceField(label=_("Found via"))
     location = forms.CharField(label=_("Location"), max_length=2000)
     latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, required=False)
@@ -361,7 +362,7 @@ class LeadForm(forms.Form):
 
 
 class AssignOfficersForm(forms.Form):
-    officers = forms.ModelMultipleChoiceField(label=_("Officers"), queryset=User.objects.none(),
+    officers = IdsChoiceField(label=_("Officers"), queryset=User.objects.none(),
                                               widget=forms.CheckboxSelectMultiple)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 

@@ -23,6 +23,7 @@ from casework.models import Case, Role, User
 from casework.selectors.cases import case_visible
 from casework.selectors.persuasion import analysis_tables, case_persuasion, negotiator_cases, persuasion_analysis
 from casework.services.persuasion import progress_report, publicity_record, talk_log, talk_may_log
+from casework.views.params import id_param, year_param
 
 
 def _visible_case(request, pk: int) -> Case:
@@ -142,17 +143,14 @@ def _analysis_scope(request):
     squads = authorization.squads_for(user, "view_persuasion_analysis")
     squad = None
     if request.GET.get("squad"):
-        squad = get_object_or_404(squads, pk=request.GET["squad"])
+        squad = get_object_or_404(squads, pk=id_param(request.GET["squad"]))
     elif not authorization.sees_all(user, "view_persuasion_analysis"):
         squad = squads.first()
-    try:
-        year = int(request.GET.get("year") or local_date(timezone.now()).year)
-    except ValueError:
-        year = local_date(timezone.now()).year
+    year = year_param(request.GET.get("year"))
     negotiators = User.objects.filter(is_negotiator=True, squad__in=squads).order_by("full_name")
     negotiator = None
     if request.GET.get("negotiator"):
-        negotiator = get_object_or_404(negotiators, pk=request.GET["negotiator"])
+        negotiator = get_object_or_404(negotiators, pk=id_param(request.GET["negotiator"]))
     return squads, squad, year, negotiators, negotiator
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from casework import authorization
 from casework.deadlines.calendar import local_date
 from casework.errors import CaseworkError
+from casework.forms.fields import LARGEST_ID, IdChoiceField, IdsChoiceField
 from casework.models import Case, ClockKind, Community, Squad, User
 from casework.selectors.notifications import notification_list
 from casework.selectors.overdue import ORDERINGS, can_review_overdue, clock_overdue_queryset, clock_rows
@@ -25,6 +26,7 @@ from casework.services.reminders import notification_mark_read
 from casework.services.supervision import cases_reassign_officers, overdue_review_note_add
 from casework.views.charts import bar_chart
 from casework.views.exports import table_response
+from casework.views.params import id_param, year_param
 
 PAGE_SIZE = 50
 
@@ -44,13 +46,13 @@ def _visible_squads(user: User, action: str = "view_overdue"):
 
 
 class OverdueFilterForm(forms.Form):
-    squad = forms.ModelChoiceField(queryset=Squad.objects.none(), required=False, label=gettext_lazy("Squad"))
-    community = forms.ModelChoiceField(queryset=Community.objects.none(), required=False,
+    squad = IdChoiceField(queryset=Squad.objects.none(), required=False, label=gettext_lazy("Squad"))
+    community = IdChoiceField(queryset=Community.objects.none(), required=False,
                                        label=gettext_lazy("Community"))
     kind = forms.ChoiceField(choices=[("", "---------"), *ClockKind.choices], required=False,
                              label=gettext_lazy("Clock"))
-    officer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=gettext_lazy("Officer"))
-    negotiator = forms.ModelChoiceField(queryset=User.objects.none(), required=False,
+    officer = IdChoiceField(queryset=User.objects.none(), required=False, label=gettext_lazy("Officer"))
+    negotiator = IdChoiceField(queryset=User.objects.none(), required=False,
                                         label=gettext_lazy("Negotiator"))
     min_days = forms.IntegerField(min_value=0, required=False, label=gettext_lazy("At least days overdue"))
     ordering = forms.ChoiceField(choices=[(k, k) for k in ORDERINGS], required=False, widget=forms.HiddenInput)
@@ -78,8 +80,8 @@ class OverdueFilterForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none(), label=gettext_lazy("Cases"))
-    officers = forms.ModelMultipleChoiceField(queryset=User.objects.none(), label=gettext_lazy("New officers"))
+    cases = IdsChoiceField(queryset=Case.objects.none(), label=gettext_lazy("Cases"))
+    officers = IdsChoiceField(queryset=User.objects.none(), label=gettext_lazy("New officers"))
     reason = forms.CharField(required=False, max_length=500, label=gettext_lazy("Reason"))
 
     def __init__(self, *args, user: User, **kwargs):
@@ -90,7 +92,7 @@ class ReassignForm(forms.Form):
 
 
 class ReviewNoteForm(forms.Form):
-    case = forms.ModelChoiceField(queryset=Case.objects.none(), widget=forms.HiddenInput)
+    case = IdChoiceField(queryset=Case.objects.none(), widget=forms.HiddenInput)
     clock = forms.ChoiceField(choices=ClockKind.choices, required=False, widget=forms.HiddenInput)
     reason = forms.CharField(max_length=1000, label=gettext_lazy("Reason for the delay"))
     next_step = forms.CharField(max_length=1000, label=gettext_lazy("Next step"))
@@ -221,13 +223,10 @@ def _dashboard_scope(request):
     user = request.user
     if not authorization.permits(user, "view_dashboard"):
         raise PermissionDenied(_("Only supervisors, the head of office and administrators see the dashboard."))
-    try:
-        year = int(request.GET.get("year") or local_date(timezone.now()).year)
-    except ValueError:
-        year = local_date(timezone.now()).year
+    year = year_param(request.GET.get("year"))
     squads = list(_visible_squads(user, "view_dashboard"))
-    squad = request.GET.get("squad")
-    squad = int(squad) if squad and squad.isdigit() and any(s.pk == int(squad) for s in squads) else None
+    squad = id_param(request.GET.get("squad"))
+    squad = squad if any(s.pk == squad for s in squads) else None
     return user, year, squad, squads
 
 
@@ -277,7 +276,7 @@ def dashboard_export(request, table: str, file_format: str):
 @login_required
 def notifications(request):
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("notification") if i.isdigit()]
+        ids = [int(i) for i in request.POST.getlist("notification") if i.isascii() and i.isdigit() and int(i) <= LARGEST_ID]
         count = notification_mark_read(user=request.user, notification_ids=ids or None)
         messages.success(request, _("%(count)s notifications marked read.") % {"count": count})
         return HttpResponseRedirect(reverse("supervision:notifications"))
