@@ -109,14 +109,15 @@ def main() -> int:
     print("3. the session (stored in PostgreSQL) is valid on every instance")
     signed_in_on = set()
     for _ in range(4):
-        _, _, _, upstream = client.request("GET", "/")  # 302 to the sign-in page would fail here
+        # 403 "not authenticated" would fail here; 200 lists the cases the signed-in officer sees.
+        _, upstream = client.api("GET", "/api/v1/cases/?page_size=1")
         signed_in_on.add(upstream)
 
     print("4. register a lead and record its inspection through the API (issues two documents)")
     case, _ = client.api("POST", "/api/v1/cases/", {
         "community": args.community, "source": "patrol", "location": "五星村东区 多机演示 8 号",
         "description": "多机部署演示：两台 gunicorn、两个 Celery worker。",
-        "party": {"name": "演示当事人", "identifier": "11010519491231002X"},
+        "party": {"name": "演示当事人", "identifier": "11010519491231002X", "address": "五星村东区 8 号"},
         "occurred_at": moment(2),
     }, expect=(201,))
     officers = [int(x) for x in args.officers.split(",")]
