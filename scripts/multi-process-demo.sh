@@ -139,7 +139,7 @@ EOF
 # three *_SECURE settings at their defaults.
 if [ "$MEDIA" = s3 ]; then
   cat >>"$WORK/env" <<EOF
-MEDIA_STORAGE_URL=s3://demolition-multi/media?endpoint=http://127.0.0.1:$PORT_S3&region=us-east-1
+MEDIA_STORAGE_URL='s3://demolition-multi/media?endpoint=http://127.0.0.1:$PORT_S3&region=us-east-1'
 AWS_ACCESS_KEY_ID=demo
 AWS_SECRET_ACCESS_KEY=demo-secret
 EOF
