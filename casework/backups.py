@@ -4,7 +4,8 @@ The archive (a gzip-compressed tar) holds:
 
 - ``database.sqlite3`` (SQLite, taken with the online backup API) or ``database.pgdump``
   (PostgreSQL, ``pg_dump --format=custom``);
-- ``media/...``: every file under MEDIA_ROOT;
+- ``media/...``: every file of the media storage (``STORAGES["default"]``: the MEDIA_ROOT
+  folder or an S3-compatible bucket), read and written through Django's storage API only;
 - ``manifest.json``: row counts of every table, a digest of every row of the case-work
   tables, and the SHA-256 of every document PDF and attachment, all read from the very
   snapshot that was dumped (SQLite: under the write lock; PostgreSQL: the dump runs with
@@ -21,17 +22,17 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
 from django.core import serializers
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, transaction
 from django.db.migrations.loader import MigrationLoader
@@ -56,11 +57,34 @@ class BackupError(Exception):
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a local file (the database dump; media files go through the storage)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1024 * 1024), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_stored(name: str) -> str:
+    """SHA-256 of a file in the media storage, read in blocks."""
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _HashingReader:
+    """A read-only file object that fingerprints what tarfile copies out of it."""
+
+    def __init__(self, handle):
+        self.handle, self.digest, self.size = handle, hashlib.sha256(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.handle.read(size)
+        self.digest.update(block)
+        self.size += len(block)
+        return block
 
 
 # --- Fingerprints ---------------------------------------------------------------------------
@@ -166,10 +190,19 @@ def _dump_database(target: Path) -> dict:
     raise BackupError(f"Backups of {connection.vendor} databases are not supported.")
 
 
-def _media_files(root: Path) -> list[Path]:
-    if not root.is_dir():
+def media_files(directory: str = "") -> list[str]:
+    """Names of every file in the media storage (sorted), found with the storage's listdir.
+
+    A folder that does not exist yet (a new installation's MEDIA_ROOT) holds no files."""
+    try:
+        directories, files = default_storage.listdir(directory)
+    except FileNotFoundError:
         return []
-    return sorted(path for path in root.rglob("*") if path.is_file())
+    prefix = f"{directory.rstrip('/')}/" if directory else ""
+    names = [prefix + name for name in files]
+    for child in directories:
+        names.extend(media_files(prefix + child))
+    return sorted(names)
 
 
 @dataclass
@@ -183,42 +216,50 @@ def backup_create(*, output: Path) -> BackupResult:
     """Write one archive with the database, the media files and the manifest."""
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    media_root = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".backup-") as work:
         work_dir = Path(work)
         dump_name = SQLITE_NAME if connection.vendor == "sqlite" else PGDUMP_NAME
         dump_path = work_dir / dump_name
         summary = _dump_database(dump_path)  # the database first: every file it names exists already
-        media = [{"path": path.relative_to(media_root).as_posix(), "size": path.stat().st_size,
-                  "sha256": sha256_file(path)} for path in _media_files(media_root)]
-        by_path = {entry["path"]: entry for entry in media}
-        warnings = []
-        for reference in summary["referenced_files"]:
-            stored = by_path.get(reference["path"])
-            if stored is None:
-                warnings.append(f"{reference['model']} {reference['pk']}: file {reference['path']} is missing")
-            elif reference["sha256"] and stored["sha256"] != reference["sha256"]:
-                warnings.append(f"{reference['model']} {reference['pk']}: file {reference['path']} differs from "
-                                "its recorded fingerprint")
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "created_at": timezone.now().isoformat(),
-            "vendor": connection.vendor,
-            "database_file": dump_name,
-            "database_sha256": sha256_file(dump_path),
-            "media": media,
-            "warnings": warnings,
-            **summary,
-        }
         partial = work_dir / "archive.tar.gz"
+        media = []
         with tarfile.open(partial, "w:gz") as archive:
+            archive.add(dump_path, arcname=dump_name)
+            # Each file is streamed from the storage into the archive once, fingerprinted on
+            # the way; the manifest, which lists those fingerprints, goes in last.
+            for name in media_files():
+                info = tarfile.TarInfo(MEDIA_PREFIX + name)
+                info.size = default_storage.size(name)
+                info.mtime = int(dt.datetime.now().timestamp())
+                with default_storage.open(name, "rb") as handle:
+                    reader = _HashingReader(handle)
+                    archive.addfile(info, reader)
+                if reader.size != info.size:
+                    raise BackupError(f"Media file {name} changed while it was being copied; run the backup again.")
+                media.append({"path": name, "size": info.size, "sha256": reader.digest.hexdigest()})
+            by_path = {entry["path"]: entry for entry in media}
+            warnings = []
+            for reference in summary["referenced_files"]:
+                stored = by_path.get(reference["path"])
+                if stored is None:
+                    warnings.append(f"{reference['model']} {reference['pk']}: file {reference['path']} is missing")
+                elif reference["sha256"] and stored["sha256"] != reference["sha256"]:
+                    warnings.append(f"{reference['model']} {reference['pk']}: file {reference['path']} differs from "
+                                    "its recorded fingerprint")
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                "created_at": timezone.now().isoformat(),
+                "vendor": connection.vendor,
+                "database_file": dump_name,
+                "database_sha256": sha256_file(dump_path),
+                "media": media,
+                "warnings": warnings,
+                **summary,
+            }
             data = json.dumps(manifest, ensure_ascii=False, indent=1, cls=DjangoJSONEncoder).encode()
             info = tarfile.TarInfo(MANIFEST_NAME)
             info.size, info.mtime = len(data), int(dt.datetime.now().timestamp())
             archive.addfile(info, io.BytesIO(data))
-            archive.add(dump_path, arcname=dump_name)
-            for entry in media:
-                archive.add(media_root / entry["path"], arcname=MEDIA_PREFIX + entry["path"])
         os.replace(partial, output)  # the archive appears complete or not at all
     return BackupResult(path=output, manifest=manifest, warnings=warnings)
 
@@ -233,10 +274,19 @@ def installation_emptiness() -> list[str]:
         model = apps.get_model(label)
         if _table_exists(model) and model._default_manager.exists():
             reasons.append(f"the database already has {model._meta.verbose_name_plural} ({model._meta.db_table})")
-    media_root = Path(settings.MEDIA_ROOT)
-    if _media_files(media_root):
-        reasons.append(f"MEDIA_ROOT ({media_root}) already holds files")
+    if media_files():
+        reasons.append(f"the media storage ({_storage_description()}) already holds files")
     return reasons
+
+
+def _storage_description() -> str:
+    """Where media files live, for messages: MEDIA_ROOT's folder or the bucket."""
+    bucket = getattr(default_storage, "bucket_name", None)
+    if bucket:
+        location = getattr(default_storage, "location", "")
+        return f"MEDIA_STORAGE_URL bucket {bucket}" + (f", prefix {location}" if location else "")
+    location = getattr(default_storage, "location", None)
+    return f"MEDIA_ROOT {location}" if location else default_storage.__class__.__name__
 
 
 def _read_manifest(archive: tarfile.TarFile) -> dict:
@@ -286,17 +336,17 @@ def _restore_database(archive: tarfile.TarFile, manifest: dict, work_dir: Path) 
 
 
 def _restore_media(archive: tarfile.TarFile, manifest: dict) -> None:
-    media_root = Path(settings.MEDIA_ROOT)
-    media_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=media_root.parent, prefix=".restore-media-") as staging:
-        members = [m for m in archive.getmembers() if m.name.startswith(MEDIA_PREFIX) and m.isfile()]
-        archive.extractall(staging, members=members, filter="data")
-        staged = Path(staging) / MEDIA_PREFIX.rstrip("/")
-        for entry in manifest["media"]:
-            relative = PurePosixPath(entry["path"])
-            destination = media_root.joinpath(*relative.parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(staged.joinpath(*relative.parts), destination)
+    """Copy every media file of the archive into the media storage under its own name."""
+    members = {m.name: m for m in archive.getmembers() if m.name.startswith(MEDIA_PREFIX) and m.isfile()}
+    for entry in manifest["media"]:
+        member = members.get(MEDIA_PREFIX + entry["path"])
+        if member is None:
+            raise BackupError(f"The archive lacks media file {entry['path']} that its manifest lists.")
+        content = File(archive.extractfile(member), name=entry["path"])
+        content.size = member.size  # File would otherwise guess it from the archive's own name
+        saved = default_storage.save(entry["path"], content)
+        if saved != entry["path"]:
+            raise BackupError(f"The media storage stored {entry['path']} as {saved}: it was not empty.")
 
 
 def backup_verify(manifest: dict) -> list[str]:
@@ -311,12 +361,10 @@ def backup_verify(manifest: dict) -> list[str]:
             problems.append(f"{label}: rows differ from the backup")
     if summary["referenced_files"] != manifest["referenced_files"]:
         problems.append("document and attachment fingerprints differ from the backup")
-    media_root = Path(settings.MEDIA_ROOT)
     for entry in manifest["media"]:
-        path = media_root / entry["path"]
-        if not path.is_file():
+        if not default_storage.exists(entry["path"]):
             problems.append(f"file {entry['path']} is missing")
-        elif sha256_file(path) != entry["sha256"]:
+        elif sha256_stored(entry["path"]) != entry["sha256"]:
             problems.append(f"file {entry['path']} differs from the backup")
     return problems
 
@@ -335,8 +383,8 @@ def backup_restore(*, archive_path: Path) -> dict:
         reasons = installation_emptiness()
         if reasons:
             raise BackupError("Restore only writes into an empty installation, and this one is not: "
-                              + "; ".join(reasons) + ". Point DATABASE_URL and MEDIA_ROOT at a new, empty "
-                              "database and folder, then run restore again.")
+                              + "; ".join(reasons) + ". Point DATABASE_URL and MEDIA_ROOT (or MEDIA_STORAGE_URL) at a new, "
+                              "empty database and folder (or bucket prefix), then run restore again.")
         with tempfile.TemporaryDirectory(prefix="restore-") as work:
             _restore_database(archive, manifest, Path(work))
         _restore_media(archive, manifest)

@@ -12,7 +12,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_list, fail, parse_database_url, validate_broker_url
+from config.env import env_bool, env_list, fail, media_storage, parse_database_url, validate_broker_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "data"))
@@ -135,13 +135,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Documents, photos, recordings and scans all go through Django's storage API (the "default"
+# storage), never through local paths, so several machines can share them: by default a
+# folder (MEDIA_ROOT, an NFS mount when there are several machines), or an S3-compatible
+# bucket when MEDIA_STORAGE_URL=s3://bucket/prefix (README, "Running on more than one machine").
+MEDIA_STORAGE = media_storage(
+    os.environ.get("MEDIA_STORAGE_URL", "").strip(),
+    access_key=os.environ.get("AWS_ACCESS_KEY_ID", "").strip(),
+    secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "").strip(),
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "config.storage.StaticFilesStorage"
+            else "config.staticfiles.StaticFilesStorage"
         )
     },
 }

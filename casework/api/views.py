@@ -4,7 +4,7 @@ and render the result. No business rule lives here."""
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -25,6 +25,7 @@ from casework.api.exceptions import MAX_BODY_BYTES, ErrorSerializer, RequestTooL
 from casework.api.permissions import ActionPermission
 from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
+from casework.files import stored_file_response
 from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
 from casework.selectors.cases import CaseFilters, case_list, case_visible
 from casework.selectors.overdue import clock_overdue_queryset
@@ -392,8 +393,8 @@ class DocumentPdfView(DocumentApiView):
         document = self.visible_document(pk)
         if not document.pdf:
             raise exceptions.NotFound(gettext("This document has not been rendered yet."))
-        return FileResponse(document.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{document.document_type}-{document.pk}.pdf")
+        return stored_file_response(document.pdf, content_type="application/pdf",
+                                    filename=f"{document.document_type}-{document.pk}.pdf")
 
 
 # --- across cases ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from casework.documents.forms import ServiceForm, VerifyUploadForm
 from casework.errors import CaseworkError
+from casework.files import stored_file_response
 from casework.models import Case, Document, DocumentStatus
 from casework.selectors.documents import case_documents, case_visible_to, document_by_code, document_matching
 from casework.services.documents import document_serve
@@ -47,8 +48,8 @@ def document_pdf(request, document_id: int):
     document = _visible_document(request, document_id, "download_document")
     if document.status != DocumentStatus.ISSUED or not document.pdf:
         raise Http404
-    return FileResponse(document.pdf.open("rb"), content_type="application/pdf",
-                        as_attachment="download" in request.GET, filename=f"{document.number}.pdf")
+    return stored_file_response(document.pdf, content_type="application/pdf",
+                                as_attachment="download" in request.GET, filename=f"{document.number}.pdf")
 
 
 @login_required

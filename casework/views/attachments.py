@@ -4,10 +4,10 @@ import re
 from pathlib import PurePath
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from casework.files import stored_file_response
 from casework.models.attachments import Attachment
 from casework.selectors.attachments import attachments_readable
 
@@ -30,14 +30,7 @@ def attachment_download(request, pk: int):
     """The file itself, shown in the browser (or saved with ?download=1). Someone who may not
     read the case gets 404, as if the file did not exist."""
     attachment = get_object_or_404(attachments_readable(user=request.user), pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404("file missing") from error
-    response = FileResponse(
-        handle, content_type=attachment.content_type, as_attachment=request.GET.get("download") == "1",
+    return stored_file_response(
+        attachment.file, content_type=attachment.content_type, as_attachment=request.GET.get("download") == "1",
         filename=attachment_download_name(attachment),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -118,3 +118,42 @@ def test_readme_documents_every_environment_variable_the_settings_read():
     readme = (BASE_DIR / "README.md").read_text()
     undocumented = sorted(name for name in variables if f"`{name}`" not in readme)
     assert undocumented == []
+
+
+SHOW_STORAGE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "from django.core.files.storage import storages; d = storages['default']; "
+    "print(json.dumps({'backend': s.STORAGES['default']['BACKEND'], 'class': type(d).__name__, "
+    "'bucket': getattr(d, 'bucket_name', None), 'location': str(d.location), "
+    "'endpoint': getattr(d, 'endpoint_url', None), 'region': getattr(d, 'region_name', None), "
+    "'overwrite': getattr(d, 'file_overwrite', None)}))"
+)
+
+
+def test_media_storage_defaults_to_a_folder(tmp_path):
+    """Without MEDIA_STORAGE_URL, documents and attachments go to the MEDIA_ROOT folder."""
+    result = start(tmp_path, SHOW_STORAGE, MEDIA_ROOT=str(tmp_path / "shared"))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["class"] == "FileSystemStorage"
+    assert shown["location"] == str(tmp_path / "shared")
+
+
+def test_s3_media_storage_url_selects_an_s3_bucket(tmp_path):
+    """s3://bucket/prefix?endpoint=...&region=... selects django-storages' S3Storage with that
+    bucket, prefix, endpoint and region, and never overwrites an existing object."""
+    result = start(tmp_path, SHOW_STORAGE,
+                   MEDIA_STORAGE_URL="s3://casework-media/shishan?endpoint=http://127.0.0.1:9000&region=cn-south-1",
+                   AWS_ACCESS_KEY_ID="key", AWS_SECRET_ACCESS_KEY="secret")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown == {"backend": "storages.backends.s3.S3Storage", "class": "S3Storage", "bucket": "casework-media",
+                     "location": "shishan", "endpoint": "http://127.0.0.1:9000", "region": "cn-south-1",
+                     "overwrite": False}
+
+
+@pytest.mark.parametrize("url", ["ftp://host/media", "s3://", "s3://Bad_Bucket/x", "s3://bucket?endpoint=127.0.0.1",
+                                 "s3://bucket?secret=x"])
+def test_unusable_media_storage_url_stops_with_one_line(tmp_path, url):
+    """A media storage URL that cannot be used stops start-up with one line naming the variable."""
+    assert_one_line_error(start(tmp_path, MEDIA_STORAGE_URL=url), "MEDIA_STORAGE_URL")
