@@ -26,7 +26,7 @@ from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
 from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
 from casework.selectors.api_stats import api_stats_for_year
-from casework.selectors.cases import CaseFilters, case_list, case_visible
+from casework.selectors.cases import CaseFilters, CasePaginator, case_list, case_visible
 from casework.selectors.overdue import clock_overdue_queryset
 from casework.selectors.transitions import case_available_transitions
 from casework.services.api_tokens import api_token_issue, api_token_revoke
@@ -60,6 +60,12 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class CasePagination(Pagination):
+    """The case list's pages, found from the list's indexes (CasePaginator)."""
+
+    django_paginator_class = CasePaginator
 
 
 class ApiView(generics.GenericAPIView):
@@ -143,7 +149,7 @@ class TokenView(ApiView):
 # --- cases -----------------------------------------------------------------------------------
 
 class CaseListView(ApiView):
-    pagination_class = Pagination
+    pagination_class = CasePagination
     serializer_class = s.CaseListSerializer
 
     @extend_schema(parameters=[s.CaseFilterSerializer], responses={200: s.CaseListSerializer(many=True),

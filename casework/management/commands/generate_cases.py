@@ -38,6 +38,7 @@ from casework.models import (
     User,
 )
 from casework.scenarios import DISMISSED_PATH, FORCED_CLOSED_PATH, PATHS, TERMINATED_PATH
+from casework.search import case_search_bigrams
 from casework.services.cases import format_case_number
 from casework.services.documents import agency_settings, format_document_number, type_character
 
@@ -359,12 +360,14 @@ class Command(BaseCommand):
                         t = t + dt.timedelta(days=rng.uniform(3, 9))
             if status == S.CLOSED and closed_at is None:
                 closed_at = moments[-1][1]
+            number = format_case_number(year, sequence)
             cases.append((
-                case_id, format_case_number(year, sequence), year, sequence, squad_id, community_id, party_id,
+                case_id, number, year, sequence, squad_id, community_id, party_id,
                 rng.choices(SOURCE_VALUES, SOURCE_WEIGHTS)[0], location, "", "construction", rng.choice(STRUCTURES),
                 rng.randint(1, 4), area, rng.random() < 0.6, False, decision_kind, self_days, True, commitment_date,
                 demolished, announcement_days, status, suspended_from, outcome, reported_at, filed_at, verified_at,
                 closed_at, self.now, self.now, 1 + len(moments),
+                case_search_bigrams(number=number, location=location, party_name=party_name, party_address=location),
             ))
             if "inspect" in times:
                 for officer in squad_officers:
@@ -382,7 +385,7 @@ class Command(BaseCommand):
                 "description", "violation_kind", "structure_type", "floors", "illegal_area", "is_newly_added",
                 "construction_ongoing", "decision_kind", "self_demolition_days", "remedies_stated", "commitment_date",
                 "demolished_area", "announcement_days", "status", "suspended_from", "outcome", "reported_at",
-                "filed_at", "verified_at", "closed_at", "created_at", "updated_at", "version",
+                "filed_at", "verified_at", "closed_at", "created_at", "updated_at", "version", "search_bigrams",
                 # the text columns the services fill from forms
             ], cases, extra={"built_period": "", "facts": "", "evidence": "", "legal_basis": ""})
             self._copy(raw, "casework_caseevent", [
