@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Q
 
 # Whitespace (ASCII and the ideographic space) separates words; no bigram spans it.
 SEPARATORS = " \t\r\n\u3000"
@@ -59,10 +58,23 @@ def case_text_q(text: str) -> Q:
     bigrams = sorted(text_bigrams(text))
     if connection.vendor != "postgresql" or not bigrams:
         return confirm
-    # Matches the expression of the GIN index created in migration 0010 (casework_case_search_bigrams_gin).
-    contains = RawSQL("string_to_array(casework_case.search_bigrams, ' ') @> %s::text[]", [bigrams],
-                      output_field=BooleanField())
-    return Q(contains) & confirm
+    return Q(BigramsContain(bigrams)) & confirm
+
+
+class BigramsContain(Func):
+    """`string_to_array(search_bigrams, ' ') @> ARRAY[...]`: the expression of the GIN index of
+    migration 0010 (casework_case_search_bigrams_gin), so PostgreSQL answers it from the index.
+    The column goes through the compiler, so it names the right alias inside subqueries."""
+
+    output_field = BooleanField()
+
+    def __init__(self, bigrams: list[str]):
+        super().__init__(F("search_bigrams"))
+        self.bigrams = list(bigrams)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"string_to_array({column}, ' ') @> %s::text[]", (*params, self.bigrams)
 
 
 # The same bigrams computed by PostgreSQL, for filling the column of existing rows (migration 0010):

@@ -1,4 +1,5 @@
-"""The case list's indexes (newest first, by squad, community or state) and the bigram search column.
+"""The case list's indexes (newest first, by squad, community or state), the office's next deadline
+(the overdue filter) and the bigram search column.
 
 On PostgreSQL the column of existing cases is filled with one UPDATE (the same bigrams
 casework.search computes) and a GIN index over it answers 2-character searches.
@@ -7,6 +8,14 @@ casework.search computes) and a GIN index over it answers 2-character searches.
 from django.db import migrations, models
 
 GIN_INDEX = "casework_case_search_bigrams_gin"
+# What casework.deadlines.clocks.clocks_refresh stores: the end of the first running clock that is
+# not a party's window.
+FILL_OFFICE_DUE_AT = """
+UPDATE casework_case SET office_due_at = (
+    SELECT min(k.due_at) FROM casework_caseclock k
+    WHERE k.case_id = casework_case.id AND k.satisfied_at IS NULL AND NOT k.is_window
+)
+"""
 
 
 def fill_search_bigrams(apps, schema_editor):
@@ -66,5 +75,16 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["status", "year", "sequence"], include=("id",), name="case_list_status_idx"),
         ),
+        migrations.AddField(
+            model_name="case",
+            name="office_due_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="office's next deadline"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["office_due_at"], include=("id", "year", "sequence", "status", "squad"),
+                               name="case_list_overdue_idx"),
+        ),
+        migrations.RunSQL(FILL_OFFICE_DUE_AT, migrations.RunSQL.noop),
         migrations.RunPython(fill_search_bigrams, drop_gin_index),
     ]

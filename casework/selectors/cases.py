@@ -6,16 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from casework.deadlines.calendar import BEIJING
 from casework.models import Case, CaseClock, CaseEvent, CaseStatus, User
 from casework.models.attachments import Attachment, AttachmentKind
 from casework.search import case_text_q, search_too_short
-from casework.selectors.clocks import clock_overdue_filter
 
 
 def case_visible(*, user: User) -> QuerySet[Case]:
@@ -49,9 +49,12 @@ def _running_clocks(now: dt.datetime):
 
 
 def overdue_q(now: dt.datetime) -> Q:
-    """The case has a clock past its end (casework.selectors.clocks owns the rule) and is not suspended."""
-    overdue = CaseClock.objects.filter(clock_overdue_filter(as_of=now), case=OuterRef("pk"))
-    return Q(Exists(overdue)) & ~Q(status=CaseStatus.SUSPENDED)
+    """The case has a clock past its end (casework.selectors.clocks owns the rule) and is not suspended.
+
+    Read from Case.office_due_at, the end of the case's first running clock that is not a party's
+    window (kept by clocks_refresh): the same answer as asking the clocks, from one indexed column.
+    """
+    return Q(office_due_at__lte=now) & ~Q(status=CaseStatus.SUSPENDED)
 
 
 @dataclass
@@ -111,7 +114,36 @@ class CasePaginator(Paginator):
     25 reads 12,500 cases).
     """
 
+    def __init__(self, object_list, per_page, *, exact_count_up_to: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.exact_count_up_to = exact_count_up_to
+        self.count_is_exact = True
+        self._requested = 1
+
+    def _remember(self, number) -> None:
+        try:
+            self._requested = max(1, int(number))
+        except (TypeError, ValueError):
+            self._requested = 1
+
+    @cached_property
+    def count(self) -> int:
+        """With `exact_count_up_to`, counting stops past that many cases (or past the page asked
+        for, if further): a million cases are not counted for every page. Then `count_is_exact` is
+        False and `count` is one more than was counted exactly, so the page has a next page."""
+        if self.exact_count_up_to is None:
+            return super().count
+        limit = max(self.exact_count_up_to, self._requested * self.per_page) + 1
+        counted = self.object_list.order_by().values("pk")[:limit].count()
+        self.count_is_exact = counted < limit
+        return counted
+
+    def get_page(self, number):
+        self._remember(number)
+        return super().get_page(number)
+
     def page(self, number):
+        self._remember(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page

@@ -45,6 +45,8 @@ from casework.services.approvals import APPROVAL_RULES
 from casework.transitions import SPECS, permission_failure
 
 PAGE_SIZE = 25
+# The case list counts matching cases exactly up to this many; past it, "more than 10,000".
+EXACT_COUNT_UP_TO = 10_000
 
 
 def _photos_from(request, field: str = "photos") -> list:
@@ -103,7 +105,8 @@ def case_list_view(request):
     user = request.user
     filters = _filters_from(request.GET)
     now = timezone.now()
-    paginator = CasePaginator(case_list(user=user, filters=filters, now=now), PAGE_SIZE)
+    paginator = CasePaginator(case_list(user=user, filters=filters, now=now), PAGE_SIZE,
+                              exact_count_up_to=EXACT_COUNT_UP_TO)
     page = paginator.get_page(request.GET.get("page"))
     rows = [(case, most_urgent_clock(case.running_clocks, now, suspended=case.status == CaseStatus.SUSPENDED))
             for case in page.object_list]

@@ -36,7 +36,7 @@ def add_cases(count: int, *, squad, community, officers, negotiator, start: int)
     cases = Case.objects.bulk_create(
         Case(number=f"〔2025〕第{n:04d}号", year=2025, sequence=n, squad=squad, community=community, party=party,
              source="patrol", location=f"五星村东区{n}号", reported_at=now - dt.timedelta(days=60),
-             status=S.PERSUADING,
+             status=S.PERSUADING, office_due_at=now - dt.timedelta(days=10),
              search_bigrams=case_search_bigrams(number=f"〔2025〕第{n:04d}号", location=f"五星村东区{n}号",
                                                 party_name=party.name, party_address=party.address))
         for n, party in zip(range(start, start + count), parties, strict=True))
@@ -162,3 +162,33 @@ def test_officer_filter_lists_each_case_once(cast, office):
     listed = list(case_list(user=cast.supervisor, filters=CaseFilters(officer=cast.officer.pk)))
     assert len(listed) == 3
     assert list(case_list(user=cast.supervisor, filters=CaseFilters(officer=other.pk))) == []
+
+
+def test_counting_stops_past_the_limit_but_every_page_is_reachable(cast, office):
+    """With exact_count_up_to, a long list is counted only that far (plus the page asked for): the
+    count says "more than", the page has a next page, and asking further counts further."""
+    office(30, start=1)
+    cases = case_list(user=cast.supervisor, filters=CaseFilters())
+    first = CasePaginator(cases, 8, exact_count_up_to=10).get_page(1)
+    assert first.paginator.count_is_exact is False and first.paginator.count == 11 and first.has_next()
+    last = CasePaginator(cases, 8, exact_count_up_to=10).get_page(4)
+    assert last.paginator.count_is_exact is True and last.paginator.count == 30
+    assert [c.sequence for c in last.object_list] == [6, 5, 4, 3, 2, 1] and not last.has_next()
+    beyond = CasePaginator(cases, 8, exact_count_up_to=10).get_page(9)
+    assert beyond.number == 4
+    assert CasePaginator(cases, 8, exact_count_up_to=100).get_page(1).paginator.count_is_exact is True
+
+
+@pytest.mark.parametrize("status", [S.INSPECTED, S.PERSUADING, S.SUSPENDED, S.CLOSED])
+def test_office_due_at_is_the_first_running_office_clock(cast, case_in, status):
+    """clocks_refresh keeps Case.office_due_at at the end of the first running clock that is not a
+    party's window, so the list's overdue filter agrees with the clocks themselves."""
+    case = case_in(status)
+    running = case.clocks.filter(satisfied_at__isnull=True, is_window=False)
+    expected = min((clock.due_at for clock in running), default=None)
+    assert Case.objects.get(pk=case.pk).office_due_at == expected
+    later = timezone.now() + dt.timedelta(days=400)
+    overdue = {c.pk for c in case_list(user=cast.supervisor, filters=CaseFilters(overdue=True), now=later)}
+    has_overdue_clock = running.filter(due_at__lte=later).exists() and case.status != S.SUSPENDED
+    assert (case.pk in overdue) == has_overdue_clock
+    assert (expected is not None) == (status in (S.INSPECTED, S.PERSUADING, S.SUSPENDED))

@@ -45,7 +45,7 @@ from casework.selectors.stats import case_year_figures
 from casework.selectors.transitions import case_available_transitions
 from casework.services import approvals, documents
 from casework.services import cases as case_services
-from casework.views.pages import PAGE_SIZE
+from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
 
 S = CaseStatus
 
@@ -96,7 +96,7 @@ WITH page AS (
     SELECT c.id FROM casework_case c {join} WHERE {where}
     ORDER BY c.year DESC, c.sequence DESC LIMIT %s OFFSET %s
 )
-SELECT (SELECT count(*) FROM casework_case c {join} WHERE {where}) AS total,
+SELECT (SELECT count(*) FROM (SELECT 1 FROM casework_case c {join} WHERE {where} LIMIT %s) counted) AS total,
        c.*, p.name, p.address, s.name, cm.name,
        (SELECT json_agg(json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window)
                         ORDER BY k.is_window, k.due_at)
@@ -208,6 +208,7 @@ class Command(BaseCommand):
         except (User.DoesNotExist, Squad.DoesNotExist) as error:
             raise CommandError("Generate the data first: manage.py generate_cases.") from error
         self.runs, self.only, self.rows = runs, only, []
+        self.verbosity = options["verbosity"]
         self.now = timezone.now()
         self.client = Client()
         self.client.force_login(self.head)
@@ -262,8 +263,7 @@ class Command(BaseCommand):
         two = Party.objects.filter(name__regex=r"^..$").order_by("pk").values_list("name", flat=True).first() or "王伟"
         three = Party.objects.filter(name__regex=r"^...$").order_by("pk").values_list("name", flat=True).first()
         address = sample.first().location[-6:] if sample.exists() else "工业园"
-        overdue = ("EXISTS (SELECT 1 FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL "
-                   "AND NOT k.is_window AND k.due_at <= %s) AND c.status <> 'suspended'")
+        overdue = "c.office_due_at <= %s AND c.status <> 'suspended'"
         variants = [
             ("all", CaseFilters(), {}, "TRUE", []),
             ("state persuading", CaseFilters(status=S.PERSUADING), {"status": S.PERSUADING}, "c.status = %s",
@@ -296,7 +296,8 @@ class Command(BaseCommand):
                     continue
 
                 def rows(filters=filters, number=number):
-                    paginator = CasePaginator(case_list(user=self.head, filters=filters, now=self.now), PAGE_SIZE)
+                    paginator = CasePaginator(case_list(user=self.head, filters=filters, now=self.now), PAGE_SIZE,
+                                              exact_count_up_to=EXACT_COUNT_UP_TO)
                     page = paginator.get_page(number)
                     return page, [(case, most_urgent_clock(case.running_clocks, self.now,
                                                            suspended=case.status == S.SUSPENDED))
@@ -305,8 +306,11 @@ class Command(BaseCommand):
                 page, _ = rows()
                 offset = max(0, page.start_index() - 1)
                 statement = _LIST_SQL.format(join=join, where=where)
-                sql = _sql(statement, [*where_params, PAGE_SIZE, offset, *where_params])
-                note = f"{page.paginator.count:,} cases; page {page.number} of {page.paginator.num_pages:,}"
+                count_limit = max(EXACT_COUNT_UP_TO, number * PAGE_SIZE) + 1
+                sql = _sql(statement, [*where_params, PAGE_SIZE, offset, *where_params, count_limit])
+                counted = f"{page.paginator.count:,}" if page.paginator.count_is_exact else \
+                    f"more than {page.paginator.count - 1:,}"
+                note = f"{counted} cases; page {page.number}"
                 self.measure(f"{label}: selector", rows, sql, note=note)
                 self.measure(f"{label}: GET page", self._get(f"{url}?{_query({**params, 'page': number})}"), sql)
 

@@ -361,6 +361,10 @@ class Command(BaseCommand):
             if status == S.CLOSED and closed_at is None:
                 closed_at = moments[-1][1]
             number = format_case_number(year, sequence)
+            case_clocks = self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at)
+            clocks.extend(case_clocks)
+            # Case.office_due_at: the end of the first running clock that is not a party's window.
+            office_due_at = min((row[4] for row in case_clocks if row[5] is None and not row[6]), default=None)
             cases.append((
                 case_id, number, year, sequence, squad_id, community_id, party_id,
                 rng.choices(SOURCE_VALUES, SOURCE_WEIGHTS)[0], location, "", "construction", rng.choice(STRUCTURES),
@@ -368,6 +372,7 @@ class Command(BaseCommand):
                 demolished, announcement_days, status, suspended_from, outcome, reported_at, filed_at, verified_at,
                 closed_at, self.now, self.now, 1 + len(moments),
                 case_search_bigrams(number=number, location=location, party_name=party_name, party_address=location),
+                office_due_at,
             ))
             if "inspect" in times:
                 for officer in squad_officers:
@@ -376,7 +381,6 @@ class Command(BaseCommand):
             if "assign_negotiators" in times:
                 self.m2m_id["negotiators"] += 1
                 negotiators.append((self.m2m_id["negotiators"], case_id, negotiator))
-            clocks.extend(self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at))
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
             self._copy(raw, "casework_party", ["id", "kind", "name", "identifier", "phone", "address"], parties)
@@ -385,7 +389,7 @@ class Command(BaseCommand):
                 "description", "violation_kind", "structure_type", "floors", "illegal_area", "is_newly_added",
                 "construction_ongoing", "decision_kind", "self_demolition_days", "remedies_stated", "commitment_date",
                 "demolished_area", "announcement_days", "status", "suspended_from", "outcome", "reported_at",
-                "filed_at", "verified_at", "closed_at", "created_at", "updated_at", "version", "search_bigrams",
+                "filed_at", "verified_at", "closed_at", "created_at", "updated_at", "version", "search_bigrams", "office_due_at",
                 # the text columns the services fill from forms
             ], cases, extra={"built_period": "", "facts": "", "evidence": "", "legal_basis": ""})
             self._copy(raw, "casework_caseevent", [
