@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,7 +38,7 @@ from django.utils import timezone
 
 from casework.deadlines.calendar import BEIJING, WorkingCalendar
 from casework.errors import CaseworkError
-from casework.models import ApprovalStep, Case, CaseStatus, Document, Party, Squad, User
+from casework.models import ApprovalStep, Case, CaseStatus, Document, DocumentService, DocumentType, Party, Squad, User
 from casework.search import text_bigrams
 from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, most_urgent_clock
 from casework.selectors.overdue import clock_list_overdue
@@ -237,8 +238,9 @@ class Command(BaseCommand):
             return
         with CaptureQueriesContext(connection) as queries:
             call()
+        count = len(queries)  # read now: the timed runs below reset the connection's query log
         samples, _ = timed(call, self.runs)
-        row = Row(label, statistics.median(samples), p95(samples), len(queries), note=note)
+        row = Row(label, statistics.median(samples), p95(samples), count, note=note)
         if sql is not None:
             sql_samples, _ = timed(sql, self.runs)
             row.sql_median_ms, row.sql_p95_ms = statistics.median(sql_samples), p95(sql_samples)
@@ -248,7 +250,7 @@ class Command(BaseCommand):
 
     def _get(self, url: str) -> Callable:
         def call():
-            response = self.client.get(url)
+            response = self.client.get(url, secure=True)
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code}")
             return response
@@ -342,10 +344,12 @@ class Command(BaseCommand):
 
     def _transitions(self) -> None:
         calendar = WorkingCalendar.load()
-        # Forced demolition is refused at night and on rest days: do every step at 10:00 Beijing
-        # time on the last working day, as a person would.
-        day = timezone.now().astimezone(BEIJING).date()
-        at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=BEIJING)
+        # Forced demolition is refused at night and on rest days: do every step now if it is
+        # working hours in Beijing, else at 10:00 on the last working day.
+        at = (timezone.now() - dt.timedelta(minutes=1)).astimezone(BEIJING)
+        day = at.date()
+        if not (calendar.is_working_day(day) and 8 <= at.hour < 18):
+            at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=BEIJING)
         while at > timezone.now() or not calendar.is_working_day(at.date()):
             day -= dt.timedelta(days=1)
             at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=BEIJING)
@@ -384,20 +388,48 @@ class Command(BaseCommand):
         return last_error
 
     def _prepare(self, name: str, case: Case, at: dt.datetime) -> None:
-        """What a step needs that generated data lacks: the legal reviewer's approval, the service
-        of the documents that are served (done inside the measured transaction, not timed)."""
+        """What a step needs that generated data lacks (generate_cases writes no approvals, no
+        service records and only the filing and decision documents), done inside the measured
+        transaction before the timer starts: the legal reviewer's approval, the documents the step
+        waits for and their service, a rectification decision, and for the forced path a history
+        old enough for the party's windows to have run out."""
         reviewer = User.objects.filter(is_legal_reviewer=True, is_active=True).order_by("username").first()
+        officer = self._person(case.squad, "is_field_officer")
+        recipient = case.party.name if case.party_id else "当事人"
+        if name in ("force_demolish", "decide_execution"):
+            self._age(case, days=200)
         if name == "decide":
             approvals.approval_record(case=case, actor=reviewer, step=ApprovalStep.LEGAL_REVIEW_DECISION,
                                       decision="approve", opinion="同意。", occurred_at=at - dt.timedelta(hours=1))
         if name == "decide_execution":
             approvals.approval_record(case=case, actor=reviewer, step=ApprovalStep.LEGAL_REVIEW_EXECUTION,
                                       decision="approve", opinion="同意。", occurred_at=at - dt.timedelta(hours=1))
-        officer = self._person(case.squad, "is_field_officer")
-        for document in Document.objects.filter(case=case, service__isnull=True).order_by("pk"):
+        if name == "rectify":
+            Case.objects.filter(pk=case.pk).update(decision_kind="rectify")
+        needed = {"request_hearing": ("notify", DocumentType.PRIOR_NOTICE),
+                  "decide_execution": ("issue_demand", DocumentType.DEMAND)}.get(name)
+        if needed and not Document.objects.filter(case=case, document_type=needed[1]).exists():
+            event = case.events.filter(transition=needed[0]).order_by("-occurred_at").first()
+            if event is not None:
+                documents.document_issue(case=case, event=event, document_type=needed[1],
+                                         issued_on=event.occurred_at.astimezone(BEIJING).date())
+        for document in (Document.objects.filter(case=case, service__isnull=True).select_related("event")
+                         .order_by("pk")):
             if document.is_served_type:
-                documents.document_serve(document=document, actor=officer, served_at=document.created_at,
-                                         method="handed_over", recipient=case.party.name if case.party_id else "当事人")
+                issued = document.event.occurred_at if document.event_id else document.created_at
+                served_at = max(issued, at - dt.timedelta(hours=1)) if name == "request_hearing" else issued
+                documents.document_serve(document=document, actor=officer, served_at=served_at,
+                                         method="handed_over", recipient=recipient)
+
+    @staticmethod
+    def _age(case: Case, *, days: int) -> None:
+        """Move the case's whole history `days` back (inside the rolled-back transaction)."""
+        shift = dt.timedelta(days=days)
+        case.events.update(occurred_at=F("occurred_at") - shift)
+        case.approvals.update(occurred_at=F("occurred_at") - shift)
+        DocumentService.objects.filter(document__case=case).update(
+            served_at=F("served_at") - shift, effective_at=F("effective_at") - shift)
+        Case.objects.filter(pk=case.pk).update(reported_at=F("reported_at") - shift)
 
     def _measure_transition(self, label: str, name: str, case: Case, step, prepare: bool) -> None:
         samples, queries = [], 0
