@@ -85,10 +85,17 @@ _BIGRAMS_OF = r"""coalesce((
          regexp_split_to_table(lower(coalesce(t.text, '')), E'[ \\t\\r\\n\u3000]+') AS w,
          generate_series(1, length(w) - 1) AS i
 ), '')"""
+
+
+def bigrams_sql(*columns: str) -> str:
+    """A PostgreSQL expression for Case.search_bigrams of these text columns."""
+    return _BIGRAMS_OF.format(texts=", ".join(columns))
+
+
+# casework_case aliased c; a case with a party, then one without.
 FILL_SQL = [
-    "UPDATE casework_case c SET search_bigrams = "
-    + _BIGRAMS_OF.format(texts="c.number, c.location, p.name, p.address")
+    "UPDATE casework_case c SET search_bigrams = " + bigrams_sql("c.number", "c.location", "p.name", "p.address")
     + " FROM casework_party p WHERE p.id = c.party_id",
-    "UPDATE casework_case c SET search_bigrams = " + _BIGRAMS_OF.format(texts="c.number, c.location")
+    "UPDATE casework_case c SET search_bigrams = " + bigrams_sql("c.number", "c.location")
     + " WHERE c.party_id IS NULL",
 ]
