@@ -29,6 +29,9 @@ def fill_columns(apps, schema_editor):
         schema_editor.execute(
             f"UPDATE casework_case c SET office_due_at = {due}, "
             f"search_bigrams = {bigrams_sql('c.number', 'c.location')} WHERE c.party_id IS NULL")
+        # Run now any deferred foreign-key checks the UPDATEs queued: PostgreSQL refuses to index a
+        # table with pending trigger events.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(
             f"CREATE INDEX {GIN_INDEX} ON casework_case USING gin (string_to_array(search_bigrams, ' '))"
         )
