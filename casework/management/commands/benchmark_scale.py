@@ -49,6 +49,7 @@ from casework.services import cases as case_services
 from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
 
 S = CaseStatus
+WIDTH = 52  # the measure column
 
 
 def p95(samples: list[float]) -> float:
@@ -209,15 +210,17 @@ class Command(BaseCommand):
         except (User.DoesNotExist, Squad.DoesNotExist) as error:
             raise CommandError("Generate the data first: manage.py generate_cases.") from error
         self.runs, self.only, self.rows = runs, only, []
-        self.verbosity = options["verbosity"]
         self.now = timezone.now()
         self.client = Client()
         self.client.force_login(self.head)
         total = Case.objects.count()
         header = (f"database {connection.settings_dict['NAME']}; cases {total:,}; runs {runs}; "
                   f"at {self.now:%Y-%m-%d %H:%M} UTC")
+        self.as_json = as_json
         if not as_json:
             self.stdout.write(header)
+            self.stdout.write(f"{'measure':<{WIDTH}}  {'median':>8} {'p95':>8}  {'q':>3}  {'SQL med':>8} "
+                              f"{'SQL p95':>8}  {'ratio':>6}  note")
         self._lists(page)
         self._case_page()
         self._transitions()
@@ -226,7 +229,19 @@ class Command(BaseCommand):
             self.stdout.write(_json_dump({"header": header, "rows": [
                 {**asdict(row), "ratio": row.ratio} for row in self.rows]}))
         else:
-            self._table()
+            self.stdout.write("times in ms; p95 nearest-rank; ratio = p95 / SQL p95 (SQL: one hand-written query "
+                              "fetching the same result; for a transition: the state change and its event only)")
+
+    def add(self, row: Row) -> None:
+        """Keep a figure, and print it at once (a long run shows its figures as they come)."""
+        self.rows.append(row)
+        if not self.as_json:
+            sql = (f"{row.sql_median_ms:8.2f} {row.sql_p95_ms:8.2f}" if row.sql_p95_ms is not None
+                   else f"{'':>8} {'':>8}")
+            ratio = f"{row.ratio:6.1f}" if row.ratio is not None else f"{'':>6}"
+            self.stdout.write(f"{row.label:<{WIDTH}}  {row.median_ms:8.1f} {row.p95_ms:8.1f}  {row.queries:>3}  "
+                              f"{sql}  {ratio}  {row.note}")
+            self.stdout.flush()
 
     # --- measuring ---------------------------------------------------------------------------
 
@@ -244,9 +259,7 @@ class Command(BaseCommand):
         if sql is not None:
             sql_samples, _ = timed(sql, self.runs)
             row.sql_median_ms, row.sql_p95_ms = statistics.median(sql_samples), p95(sql_samples)
-        self.rows.append(row)
-        if self.verbosity >= 2:
-            self.stderr.write(f"  {label}: p95 {row.p95_ms:.1f} ms")
+        self.add(row)
 
     def _get(self, url: str) -> Callable:
         def call():
@@ -359,7 +372,7 @@ class Command(BaseCommand):
                 continue
             found = self._case_for(name, sources, step)
             if isinstance(found, str):
-                self.rows.append(Row(label, float("nan"), float("nan"), 0, note=f"not measured: {found}"))
+                self.add(Row(label, float("nan"), float("nan"), 0, note=f"not measured: {found}"))
                 continue
             case, prepare = found
             self._measure_transition(label, name, case, step, prepare)
@@ -460,7 +473,7 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
 
         sql_samples, _ = timed(sql, self.runs)
-        self.rows.append(Row(label, statistics.median(samples), p95(samples), queries, statistics.median(sql_samples),
+        self.add(Row(label, statistics.median(samples), p95(samples), queries, statistics.median(sql_samples),
                              p95(sql_samples), note=f"case {case.pk} from {case_before.status}"
                              + ("; approval/service recorded first, untimed" if prepare else "")))
 
@@ -572,19 +585,6 @@ class Command(BaseCommand):
         self.measure("stats API GET, cold cache", stats_api, figures_sql)
 
     # --- output ----------------------------------------------------------------------------
-
-    def _table(self) -> None:
-        width = max(len(row.label) for row in self.rows) if self.rows else 10
-        self.stdout.write(f"{'measure':<{width}}  {'median':>8} {'p95':>8}  {'q':>3}  {'SQL med':>8} {'SQL p95':>8}"
-                          f"  {'ratio':>6}  note")
-        for row in self.rows:
-            sql = (f"{row.sql_median_ms:8.2f} {row.sql_p95_ms:8.2f}" if row.sql_p95_ms is not None
-                   else f"{'':>8} {'':>8}")
-            ratio = f"{row.ratio:6.1f}" if row.ratio is not None else f"{'':>6}"
-            self.stdout.write(f"{row.label:<{width}}  {row.median_ms:8.1f} {row.p95_ms:8.1f}  {row.queries:>3}  "
-                              f"{sql}  {ratio}  {row.note}")
-        self.stdout.write("times in ms; p95 nearest-rank; ratio = p95 / SQL p95 (SQL: one hand-written query "
-                          "fetching the same result; for a transition: the state change and its event only)")
 
 
 def _query(params: dict) -> str:
