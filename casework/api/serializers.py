@@ -36,6 +36,7 @@ from casework.models import (
     User,
     ViolationKind,
 )
+from casework.search import MIN_QUERY_LENGTH, search_too_short
 from casework.selectors.clocks import clock_is_overdue
 from casework.selectors.people import SQUAD_ROLE_FLAGS
 
@@ -429,9 +430,17 @@ class CaseFilterSerializer(serializers.Serializer):
     squad = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     community = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = text(100, help_text=_("Part of the case number, the party's name or the location."))
+    q = text(100, help_text=_("Part of the case number, the party's name or address, or the location "
+                              "(at least 2 characters)."))
     page = serializers.IntegerField(min_value=1, max_value=10**6, required=False)
     page_size = serializers.IntegerField(min_value=1, max_value=200, required=False)
+
+    def validate_q(self, value: str) -> str:
+        value = value.strip()
+        if search_too_short(value):
+            raise serializers.ValidationError(
+                _("Type at least %(length)d characters to search.") % {"length": MIN_QUERY_LENGTH})
+        return value
 
 
 class PageFilterSerializer(serializers.Serializer):

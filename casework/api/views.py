@@ -27,7 +27,7 @@ from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
 from casework.files import stored_file_response
 from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
-from casework.selectors.cases import CaseFilters, case_list, case_visible
+from casework.selectors.cases import CaseFilters, CasePaginator, case_list, case_visible
 from casework.selectors.overdue import clock_overdue_queryset
 from casework.selectors.people import communities_visible, people_visible, squads_visible
 from casework.selectors.persuasion import case_talks
@@ -65,6 +65,12 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class CasePagination(Pagination):
+    """The case list's pages, found from the list's indexes (CasePaginator)."""
+
+    django_paginator_class = CasePaginator
 
 
 class ApiView(generics.GenericAPIView):
@@ -156,7 +162,7 @@ class TokenView(ApiView):
 # --- cases -----------------------------------------------------------------------------------
 
 class CaseListView(ApiView):
-    pagination_class = Pagination
+    pagination_class = CasePagination
     serializer_class = s.CaseListSerializer
 
     @extend_schema(parameters=[s.CaseFilterSerializer], responses={200: s.CaseListSerializer(many=True),

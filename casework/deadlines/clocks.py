@@ -243,6 +243,12 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
             )
             for c in clocks.values()
         )
+        # The list's overdue filter reads this (Case.office_due_at): the end of the first running
+        # clock of the office's, the party's windows aside.
+        office_due_at = min((c.due_at for c in clocks.values() if c.satisfied_at is None and not c.is_window),
+                            default=None)
+        Case.objects.filter(pk=case.pk).update(office_due_at=office_due_at)
+        case.office_due_at = office_due_at
     return clocks
 
 

@@ -198,6 +198,13 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The character bigrams of the number, location and party's name and address (casework.search),
+    # kept by the services; on PostgreSQL a GIN index over them answers the list's search.
+    search_bigrams = models.TextField(_("search bigrams"), blank=True, default="", editable=False)
+    # When the office's first running clock (not a party's window) ends: the case is overdue from
+    # then on unless suspended. Derived from the clocks; casework.deadlines.clocks.clocks_refresh
+    # keeps it, so the list's "overdue" filter reads one indexed column.
+    office_due_at = models.DateTimeField(_("office's next deadline"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-year", "-sequence"]
@@ -209,7 +216,14 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["squad", "status"]),
-            models.Index(fields=["status"]),
+            # The case list: newest first, unfiltered or by one squad, community or state. The pages
+            # deep in the list read only these indexes to find their rows (casework.selectors.cases).
+            models.Index(fields=["year", "sequence"], include=["id"], name="case_list_idx"),
+            models.Index(fields=["squad", "year", "sequence"], include=["id"], name="case_list_squad_idx"),
+            models.Index(fields=["community", "year", "sequence"], include=["id"], name="case_list_community_idx"),
+            models.Index(fields=["status", "year", "sequence"], include=["id"], name="case_list_status_idx"),
+            models.Index(fields=["office_due_at"], include=["id", "year", "sequence", "status", "squad"],
+                         name="case_list_overdue_idx"),
             # The year's figures (casework.selectors.stats) read these columns only: index-only scans.
             models.Index(fields=["filed_at"], include=["squad", "community", "illegal_area", "is_newly_added",
                                                       "verified_at"], name="case_filed_figures_idx"),

@@ -25,6 +25,7 @@ from casework.models import (
     Suspension,
     User,
 )
+from casework.search import case_bigrams_of, case_search_bigrams
 from casework.services.documents import document_issue
 from casework.services.figures import case_figure_facts, figures_case_changed
 from casework.services.hooks import case_changed
@@ -110,8 +111,12 @@ def case_register(
         party_row = party_save(party=None, data=party) if party else None
         year = local_date(occurred_at).year
         sequence = number_next(series="case", year=year)
+        number = format_case_number(year, sequence)
         case = Case.objects.create(
-            number=format_case_number(year, sequence), year=year, sequence=sequence,
+            number=number, year=year, sequence=sequence,
+            search_bigrams=case_search_bigrams(
+                number=number, location=location.strip(), party_name=party_row.name if party_row else "",
+                party_address=party_row.address if party_row else ""),
             squad_id=community.squad_id, community=community, party=party_row, source=source,
             location=location.strip(), description=description, illegal_area=illegal_area,
             latitude=latitude, longitude=longitude, is_newly_added=is_newly_added,
@@ -195,6 +200,7 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     figures_before = case_figure_facts(case)
     APPLY_BEFORE[spec.name](case, data, occurred_at) if spec.name in APPLY_BEFORE else None
     getattr(case, spec.name)()
+    case.search_bigrams = case_bigrams_of(case)  # the step may have changed the location or the party
     case.save()
     APPLY_AFTER[spec.name](case, data, occurred_at) if spec.name in APPLY_AFTER else None
     event = CaseEvent.objects.create(

@@ -22,5 +22,19 @@ def party_save(*, party: Party | None, data: dict) -> Party:
     except ValidationError as error:
         messages = {f"party.{name}": [str(m) for m in errors] for name, errors in error.message_dict.items()}
         raise InvalidInput("; ".join(m for ms in messages.values() for m in ms), fields=messages) from error
+    existed = party.pk is not None
     party.save()
+    if existed:
+        _refresh_cases_search(party)
     return party
+
+
+def _refresh_cases_search(party: Party) -> None:
+    """Keep the search bigrams of the party's cases in step with its name and address."""
+    from casework.search import case_bigrams_of
+
+    for case in party.cases.all():
+        case.party = party
+        bigrams = case_bigrams_of(case)
+        if bigrams != case.search_bigrams:
+            type(case).objects.filter(pk=case.pk).update(search_bigrams=bigrams)

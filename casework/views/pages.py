@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,13 +37,16 @@ from casework.models import (
     User,
 )
 from casework.models.attachments import AttachmentKind
-from casework.selectors.cases import CaseFilters, case_get, case_list, case_page, most_urgent_clock
+from casework.search import MIN_QUERY_LENGTH, search_too_short
+from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, most_urgent_clock
 from casework.selectors.transitions import case_available_transitions
 from casework.services import approvals, attachments, cases, documents
 from casework.services.approvals import APPROVAL_RULES
 from casework.transitions import SPECS, permission_failure
 
 PAGE_SIZE = 25
+# The case list counts matching cases exactly up to this many; past it, "more than 10,000".
+EXACT_COUNT_UP_TO = 10_000
 
 
 def _photos_from(request, field: str = "photos") -> list:
@@ -103,7 +105,8 @@ def case_list_view(request):
     user = request.user
     filters = _filters_from(request.GET)
     now = timezone.now()
-    paginator = Paginator(case_list(user=user, filters=filters, now=now), PAGE_SIZE)
+    paginator = CasePaginator(case_list(user=user, filters=filters, now=now), PAGE_SIZE,
+                              exact_count_up_to=EXACT_COUNT_UP_TO)
     page = paginator.get_page(request.GET.get("page"))
     rows = [(case, most_urgent_clock(case.running_clocks, now, suspended=case.status == CaseStatus.SUSPENDED))
             for case in page.object_list]
@@ -115,6 +118,7 @@ def case_list_view(request):
     return render(request, "casework/case_list.html", {
         "page": page, "rows": rows, "filters": filters, "statuses": CaseStatus.choices, "sources": CaseSource.choices,
         "squads": squads, "communities": communities, "officers": officers, "query": query.urlencode(),
+        "search_too_short": search_too_short(filters.q.strip()), "min_query_length": MIN_QUERY_LENGTH,
     })
 
 

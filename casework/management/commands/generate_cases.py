@@ -38,6 +38,7 @@ from casework.models import (
     User,
 )
 from casework.scenarios import DISMISSED_PATH, FORCED_CLOSED_PATH, PATHS, TERMINATED_PATH
+from casework.search import case_search_bigrams
 from casework.services.cases import format_case_number
 from casework.services.documents import agency_settings, format_document_number, type_character
 from casework.services.figures import figures_rebuild
@@ -363,12 +364,21 @@ class Command(BaseCommand):
                         t = t + dt.timedelta(days=rng.uniform(3, 9))
             if status == S.CLOSED and closed_at is None:
                 closed_at = moments[-1][1]
+            number = format_case_number(year, sequence)
+            case_columns = (squad_id, community_id, number, status)
+            case_clocks = self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at,
+                                       case_columns)
+            clocks.extend(case_clocks)
+            # Case.office_due_at: the end of the first running clock that is not a party's window.
+            office_due_at = min((row[4] for row in case_clocks if row[5] is None and not row[6]), default=None)
             cases.append((
-                case_id, format_case_number(year, sequence), year, sequence, squad_id, community_id, party_id,
+                case_id, number, year, sequence, squad_id, community_id, party_id,
                 rng.choices(SOURCE_VALUES, SOURCE_WEIGHTS)[0], location, "", "construction", rng.choice(STRUCTURES),
                 rng.randint(1, 4), area, rng.random() < 0.6, False, decision_kind, self_days, True, commitment_date,
                 demolished, announcement_days, status, suspended_from, outcome, reported_at, filed_at, verified_at,
                 closed_at, self.now, self.now, 1 + len(moments),
+                case_search_bigrams(number=number, location=location, party_name=party_name, party_address=location),
+                office_due_at,
             ))
             if "inspect" in times:
                 for officer in squad_officers:
@@ -377,9 +387,6 @@ class Command(BaseCommand):
             if "assign_negotiators" in times:
                 self.m2m_id["negotiators"] += 1
                 negotiators.append((self.m2m_id["negotiators"], case_id, negotiator))
-            case_columns = (squad_id, community_id, format_case_number(year, sequence), status)
-            clocks.extend(self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at,
-                                       case_columns))
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
             self._copy(raw, "casework_party", ["id", "kind", "name", "identifier", "phone", "address"], parties)
@@ -388,7 +395,7 @@ class Command(BaseCommand):
                 "description", "violation_kind", "structure_type", "floors", "illegal_area", "is_newly_added",
                 "construction_ongoing", "decision_kind", "self_demolition_days", "remedies_stated", "commitment_date",
                 "demolished_area", "announcement_days", "status", "suspended_from", "outcome", "reported_at",
-                "filed_at", "verified_at", "closed_at", "created_at", "updated_at", "version",
+                "filed_at", "verified_at", "closed_at", "created_at", "updated_at", "version", "search_bigrams", "office_due_at",
                 # the text columns the services fill from forms
             ], cases, extra={"built_period": "", "facts": "", "evidence": "", "legal_basis": ""})
             self._copy(raw, "casework_caseevent", [

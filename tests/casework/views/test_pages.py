@@ -410,6 +410,11 @@ def test_case_list_overdue_and_other_filters(client_as, cast, started, community
     # The scenarios start long ago, so set the filing clocks' ends explicitly: one passed, one ahead.
     CaseClock.objects.filter(case=late, kind="filing").update(due_at=timezone.now() - dt.timedelta(days=2))
     CaseClock.objects.filter(case=on_time).update(due_at=timezone.now() + dt.timedelta(days=5))
+    # ...and the case's office deadline, as clocks_refresh would store it (the list's overdue filter reads it)
+    for case in (late, on_time):
+        case.office_due_at = min(case.clocks.filter(satisfied_at__isnull=True, is_window=False).values_list(
+            "due_at", flat=True))
+        case.__class__.objects.filter(pk=case.pk).update(office_due_at=case.office_due_at)
     client = client_as(cast.supervisor)
     url = reverse("casework:case_list")
     numbers = lambda params: sorted(c.number for c, _ in client.get(url, params).context["rows"])  # noqa: E731

@@ -1,0 +1,602 @@
+"""Median and p95 of the everyday reads and writes on generated data, beside hand-written SQL.
+
+Run against a database filled by `manage.py generate_cases` (PostgreSQL). For each measure it
+prints the median and p95 over --runs runs of the project's code (selector, service or page),
+and, where one exists, of one hand-written SQL query (cursor.execute) that fetches the same
+result: the floor the ORM code can approach, and the ratio of the two p95s.
+
+Measures: the case list (page 1 and page --page) unfiltered and with each filter (state,
+squad, community, overdue, search), the list page as served (GET), the case page (selector and
+GET), the available-transitions selector, each transition (in a transaction rolled back
+afterwards, so nothing is kept and no document is rendered: rendering is queued on commit),
+the overdue selector, the dashboard (cold cache), the stats API, and the search by party name
+and by address.
+
+Targets (issue 10, 2 cores, 1,000,000 cases): case list and case page p95 ≤ 150 ms; available
+transitions ≤ 20 ms; a transition ≤ 50 ms; overdue selector ≤ 1 s; dashboard p95 ≤ 300 ms;
+search p95 ≤ 200 ms; ratios to hand-written SQL ≤ 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries, transaction
+from django.db.models import F
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.deadlines.calendar import BEIJING, WorkingCalendar
+from casework.errors import CaseworkError
+from casework.models import ApprovalStep, Case, CaseStatus, Document, DocumentService, DocumentType, Party, Squad, User
+from casework.search import text_bigrams
+from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, most_urgent_clock
+from casework.selectors.overdue import clock_list_overdue
+from casework.selectors.stats import case_year_figures
+from casework.selectors.transitions import case_available_transitions
+from casework.services import approvals, documents
+from casework.services import cases as case_services
+from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
+
+S = CaseStatus
+WIDTH = 52  # the measure column
+
+
+def p95(samples: list[float]) -> float:
+    """The nearest-rank 95th percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def timed(call: Callable, runs: int) -> tuple[list[float], object]:
+    """Milliseconds of each of `runs` calls (after one warm-up call), and the last result."""
+    result = call()
+    samples = []
+    for _ in range(runs):
+        reset_queries()
+        start = time.perf_counter()
+        result = call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples, result
+
+
+@dataclass
+class Row:
+    label: str
+    median_ms: float
+    p95_ms: float
+    queries: int
+    sql_median_ms: float | None = None
+    sql_p95_ms: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.sql_p95_ms is None or self.sql_p95_ms <= 0:
+            return None
+        return self.p95_ms / self.sql_p95_ms
+
+
+class _Rollback(Exception):
+    pass
+
+
+# --- hand-written SQL ------------------------------------------------------------------------
+
+_LIST_SQL = """
+WITH page AS (
+    SELECT c.id FROM casework_case c {join} WHERE {where}
+    ORDER BY c.year DESC, c.sequence DESC LIMIT %s OFFSET %s
+)
+SELECT (SELECT count(*) FROM (SELECT 1 FROM casework_case c {join} WHERE {where} LIMIT %s) counted) AS total,
+       c.*, p.name, p.address, s.name, cm.name,
+       (SELECT json_agg(json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window)
+                        ORDER BY k.is_window, k.due_at)
+          FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) AS clocks
+FROM page JOIN casework_case c ON c.id = page.id
+LEFT JOIN casework_party p ON p.id = c.party_id
+JOIN casework_squad s ON s.id = c.squad_id
+JOIN casework_community cm ON cm.id = c.community_id
+ORDER BY c.year DESC, c.sequence DESC
+"""
+
+_CASE_PAGE_SQL = """
+SELECT c.*, p.*, s.name, cm.name,
+  (SELECT json_agg(u.full_name) FROM casework_case_officers o JOIN casework_user u ON u.id = o.user_id
+    WHERE o.case_id = c.id) AS officers,
+  (SELECT json_agg(u.full_name) FROM casework_case_negotiators o JOIN casework_user u ON u.id = o.user_id
+    WHERE o.case_id = c.id) AS negotiators,
+  (SELECT json_agg(k ORDER BY k.is_window, k.due_at) FROM casework_caseclock k
+    WHERE k.case_id = c.id AND k.satisfied_at IS NULL) AS clocks,
+  (SELECT json_agg(json_build_object('event', e, 'actor', u.full_name) ORDER BY e.occurred_at, e.id)
+    FROM casework_caseevent e LEFT JOIN casework_user u ON u.id = e.actor_id WHERE e.case_id = c.id) AS events,
+  (SELECT json_agg(json_build_object('document', d, 'service', ds) ORDER BY d.created_at, d.id)
+    FROM casework_document d LEFT JOIN casework_documentservice ds ON ds.document_id = d.id
+    WHERE d.case_id = c.id) AS documents,
+  (SELECT json_agg(a ORDER BY a.uploaded_at, a.id) FROM casework_attachment a WHERE a.case_id = c.id) AS attachments
+FROM casework_case c LEFT JOIN casework_party p ON p.id = c.party_id
+JOIN casework_squad s ON s.id = c.squad_id JOIN casework_community cm ON cm.id = c.community_id
+WHERE c.id = %s
+"""
+
+_HISTORY_SQL = """
+SELECT c.*,
+  (SELECT json_agg(e ORDER BY e.occurred_at, e.id) FROM casework_caseevent e WHERE e.case_id = c.id) AS events,
+  (SELECT json_agg(ds ORDER BY ds.effective_at, ds.id) FROM casework_documentservice ds
+    JOIN casework_document d ON d.id = ds.document_id WHERE d.case_id = c.id) AS services,
+  (SELECT json_agg(x ORDER BY x.started_at, x.id) FROM casework_suspension x WHERE x.case_id = c.id) AS suspensions,
+  (SELECT json_agg(a ORDER BY a.occurred_at, a.id) FROM casework_approval a WHERE a.case_id = c.id) AS approvals
+FROM casework_case c WHERE c.id = %s
+"""
+
+_TRANSITION_SQL = """
+WITH moved AS (
+    UPDATE casework_case SET status = %s, version = version + 1, updated_at = now()
+    WHERE id = %s AND status = %s AND version = %s RETURNING id
+)
+INSERT INTO casework_caseevent (case_id, kind, transition, from_status, to_status, actor_id, occurred_at,
+                                recorded_at, data)
+SELECT id, 'transition', %s, %s, %s, %s, now(), now(), '{}'::jsonb FROM moved
+"""
+
+_OVERDUE_SQL = """
+SELECT k.id, k.kind, k.due_at, c.id, c.number, c.status, c.squad_id, s.name, c.community_id, cm.name,
+  (SELECT json_agg(u.full_name ORDER BY u.full_name) FROM casework_case_officers o
+     JOIN casework_user u ON u.id = o.user_id WHERE o.case_id = c.id) AS officers,
+  (SELECT json_agg(u.full_name ORDER BY u.full_name) FROM casework_case_negotiators o
+     JOIN casework_user u ON u.id = o.user_id WHERE o.case_id = c.id) AS negotiators
+FROM casework_caseclock k JOIN casework_case c ON c.id = k.case_id
+JOIN casework_squad s ON s.id = c.squad_id JOIN casework_community cm ON cm.id = c.community_id
+WHERE k.satisfied_at IS NULL AND NOT k.is_window AND k.due_at <= %s AND c.status <> 'suspended'
+ORDER BY k.due_at DESC, k.id DESC
+"""
+
+_YEAR_FIGURES_SQL = """
+SELECT c.squad_id,
+  count(*) FILTER (WHERE c.filed_at >= %(start)s AND c.filed_at < %(end)s) AS filed,
+  sum(c.illegal_area) FILTER (WHERE c.filed_at >= %(start)s AND c.filed_at < %(end)s) AS filed_area,
+  count(*) FILTER (WHERE c.filed_at >= %(start)s AND c.filed_at < %(end)s AND c.is_newly_added) AS filed_new,
+  count(*) FILTER (WHERE c.verified_at >= %(start)s AND c.verified_at < %(end)s) AS verified,
+  sum(c.demolished_area) FILTER (WHERE c.verified_at >= %(start)s AND c.verified_at < %(end)s) AS demolished_area,
+  count(*) FILTER (WHERE c.source = 'complaint' AND c.reported_at >= %(start)s AND c.reported_at < %(end)s)
+    AS complaints,
+  count(*) FILTER (WHERE c.status <> 'closed') AS open_cases
+FROM casework_case c
+WHERE (c.filed_at >= %(start)s AND c.filed_at < %(end)s) OR (c.verified_at >= %(start)s AND c.verified_at < %(end)s)
+   OR (c.source = 'complaint' AND c.reported_at >= %(start)s AND c.reported_at < %(end)s) OR c.status <> 'closed'
+GROUP BY c.squad_id
+"""
+
+
+def _sql(statement: str, params) -> Callable[[], list]:
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+    return run
+
+
+# --- the command -----------------------------------------------------------------------------
+
+class Command(BaseCommand):
+    help = "Benchmark lists, case page, transitions, search, overdue, dashboard and stats API against hand-written SQL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=20)
+        parser.add_argument("--page", type=int, default=500, help="The deep page of the list to time.")
+        parser.add_argument("--head", default="gen-head", help="An office-wide user (sees every squad).")
+        parser.add_argument("--squad", default="gen1", help="The squad (code) whose cases the transitions use.")
+        parser.add_argument("--only", action="append", default=[],
+                            help="Only measures whose label contains this text (repeatable).")
+        parser.add_argument("--json", action="store_true", help="Print the figures as JSON instead of a table.")
+
+    def handle(self, *args, runs, page, head, squad, only, **options):
+        as_json = options["json"]
+        if connection.vendor != "postgresql":
+            raise CommandError("benchmark_scale runs on PostgreSQL with generated data (see generate_cases).")
+        try:
+            self.head = User.objects.get(username=head)
+            self.squad = Squad.objects.get(code=squad)
+        except (User.DoesNotExist, Squad.DoesNotExist) as error:
+            raise CommandError("Generate the data first: manage.py generate_cases.") from error
+        self.runs, self.only, self.rows = runs, only, []
+        self.now = timezone.now()
+        self.client = Client()
+        self.client.force_login(self.head)
+        total = Case.objects.count()
+        header = (f"database {connection.settings_dict['NAME']}; cases {total:,}; runs {runs}; "
+                  f"at {self.now:%Y-%m-%d %H:%M} UTC")
+        self.as_json = as_json
+        if not as_json:
+            self.stdout.write(header)
+            self.stdout.write(f"{'measure':<{WIDTH}}  {'median':>8} {'p95':>8}  {'q':>3}  {'SQL med':>8} "
+                              f"{'SQL p95':>8}  {'ratio':>6}  note")
+        self._lists(page)
+        self._case_page()
+        self._transitions()
+        self._overdue_dashboard_stats()
+        if as_json:
+            self.stdout.write(_json_dump({"header": header, "rows": [
+                {**asdict(row), "ratio": row.ratio} for row in self.rows]}))
+        else:
+            self.stdout.write("times in ms; p95 nearest-rank; ratio = p95 / SQL p95 (SQL: one hand-written query "
+                              "fetching the same result; for a transition: the state change and its event only)")
+
+    def add(self, row: Row) -> None:
+        """Keep a figure, and print it at once (a long run shows its figures as they come)."""
+        self.rows.append(row)
+        if not self.as_json:
+            sql = (f"{row.sql_median_ms:8.2f} {row.sql_p95_ms:8.2f}" if row.sql_p95_ms is not None
+                   else f"{'':>8} {'':>8}")
+            ratio = f"{row.ratio:6.1f}" if row.ratio is not None else f"{'':>6}"
+            self.stdout.write(f"{row.label:<{WIDTH}}  {row.median_ms:8.1f} {row.p95_ms:8.1f}  {row.queries:>3}  "
+                              f"{sql}  {ratio}  {row.note}")
+            self.stdout.flush()
+
+    # --- measuring ---------------------------------------------------------------------------
+
+    def _wanted(self, label: str) -> bool:
+        return not self.only or any(part in label for part in self.only)
+
+    def measure(self, label: str, call: Callable, sql: Callable | None = None, note: str = "") -> None:
+        if not self._wanted(label):
+            return
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        count = len(queries)  # read now: the timed runs below reset the connection's query log
+        samples, _ = timed(call, self.runs)
+        row = Row(label, statistics.median(samples), p95(samples), count, note=note)
+        if sql is not None:
+            sql_samples, _ = timed(sql, self.runs)
+            row.sql_median_ms, row.sql_p95_ms = statistics.median(sql_samples), p95(sql_samples)
+        self.add(row)
+
+    def _get(self, url: str) -> Callable:
+        def call():
+            response = self.client.get(url, secure=True)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
+            return response
+        return call
+
+    # --- the case list and the search --------------------------------------------------------
+
+    def _list_variants(self) -> list[tuple[str, CaseFilters, dict, str, list]]:
+        """(label, filters, GET parameters, SQL condition, its parameters) for each filter."""
+        community = self.squad.communities.order_by("pk").first()
+        sample = Case.objects.filter(squad=self.squad, party__isnull=False).select_related("party").order_by("pk")
+        two = Party.objects.filter(name__regex=r"^..$").order_by("pk").values_list("name", flat=True).first() or "王伟"
+        three = Party.objects.filter(name__regex=r"^...$").order_by("pk").values_list("name", flat=True).first()
+        address = sample.first().location[-6:] if sample.exists() else "工业园"
+        overdue = "c.office_due_at <= %s AND c.status <> 'suspended'"
+        variants = [
+            ("all", CaseFilters(), {}, "TRUE", []),
+            ("state persuading", CaseFilters(status=S.PERSUADING), {"status": S.PERSUADING}, "c.status = %s",
+             [S.PERSUADING]),
+            (f"squad {self.squad.code}", CaseFilters(squad=self.squad.pk), {"squad": self.squad.pk},
+             "c.squad_id = %s", [self.squad.pk]),
+            (f"community {community.pk}", CaseFilters(community=community.pk), {"community": community.pk},
+             "c.community_id = %s", [community.pk]),
+            ("overdue", CaseFilters(overdue=True), {"overdue": "1"}, overdue, [self.now]),
+        ]
+        for kind, text in (("party name", two), ("party name", three), ("address", address)):
+            if not text:
+                continue
+            like = f"%{text}%"
+            variants.append((
+                f"search {kind} “{text}”", CaseFilters(q=text), {"q": text},
+                "string_to_array(c.search_bigrams, ' ') @> %s::text[] AND (c.number ILIKE %s OR p.name ILIKE %s "
+                "OR p.address ILIKE %s OR c.location ILIKE %s)",
+                [sorted(text_bigrams(text)), like, like, like, like],
+            ))
+        return variants
+
+    def _lists(self, deep_page: int) -> None:
+        url = reverse("casework:case_list")
+        for name, filters, params, where, where_params in self._list_variants():
+            join = "LEFT JOIN casework_party p ON p.id = c.party_id" if name.startswith("search") else ""
+            for number in (1, deep_page):
+                label = f"list {name}, page {number}"
+                if not self._wanted(label):
+                    continue
+
+                def rows(filters=filters, number=number):
+                    paginator = CasePaginator(case_list(user=self.head, filters=filters, now=self.now), PAGE_SIZE,
+                                              exact_count_up_to=EXACT_COUNT_UP_TO)
+                    page = paginator.get_page(number)
+                    return page, [(case, most_urgent_clock(case.running_clocks, self.now,
+                                                           suspended=case.status == S.SUSPENDED))
+                                  for case in page.object_list]
+
+                page, _ = rows()
+                offset = max(0, page.start_index() - 1)
+                statement = _LIST_SQL.format(join=join, where=where)
+                count_limit = max(EXACT_COUNT_UP_TO, number * PAGE_SIZE) + 1
+                sql = _sql(statement, [*where_params, PAGE_SIZE, offset, *where_params, count_limit])
+                counted = f"{page.paginator.count:,}" if page.paginator.count_is_exact else \
+                    f"more than {page.paginator.count - 1:,}"
+                note = f"{counted} cases; page {page.number}"
+                self.measure(f"{label}: selector", rows, sql, note=note)
+                self.measure(f"{label}: GET page", self._get(f"{url}?{_query({**params, 'page': number})}"), sql)
+
+    # --- one case --------------------------------------------------------------------------
+
+    def _case_page(self) -> None:
+        case = (Case.objects.filter(squad=self.squad, status=S.SELF_DEMOLISHING).order_by("-year", "-sequence")
+                .first())
+        if case is None:
+            return
+
+        def selector():
+            loaded = case_get(user=self.head, pk=case.pk)
+            return case_page(case=loaded, now=self.now)
+
+        sql = _sql(_CASE_PAGE_SQL, [case.pk])
+        self.measure("case page: selector", selector, sql, note=f"case {case.pk}")
+        self.measure("case page: GET page", self._get(reverse("casework:case_detail", args=[case.pk])), sql)
+        supervisor = self._person(self.squad, "is_supervisor")
+        loaded = case_get(user=supervisor, pk=case.pk)
+        self.measure("available transitions selector", lambda: case_available_transitions(case=loaded, user=supervisor),
+                     _sql(_HISTORY_SQL, [case.pk]), note=f"case {case.pk} ({case.status})")
+
+    # --- transitions -----------------------------------------------------------------------
+
+    def _person(self, squad, flag: str, *, exclude=()) -> User:
+        return (User.objects.filter(squad=squad, is_active=True, **{flag: True}).exclude(pk__in=exclude)
+                .order_by("username").first())
+
+    def _transitions(self) -> None:
+        calendar = WorkingCalendar.load()
+        # Forced demolition is refused at night and on rest days: do every step now if it is
+        # working hours in Beijing, else at 10:00 on the last working day.
+        at = (timezone.now() - dt.timedelta(minutes=1)).astimezone(BEIJING)
+        day = at.date()
+        if not (calendar.is_working_day(day) and 8 <= at.hour < 18):
+            at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=BEIJING)
+        while at > timezone.now() or not calendar.is_working_day(at.date()):
+            day -= dt.timedelta(days=1)
+            at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=BEIJING)
+        for name, sources, step in self._steps(at):
+            label = f"transition {name}"
+            if not self._wanted(label):
+                continue
+            found = self._case_for(name, sources, step)
+            if isinstance(found, str):
+                self.add(Row(label, float("nan"), float("nan"), 0, note=f"not measured: {found}"))
+                continue
+            case, prepare = found
+            self._measure_transition(label, name, case, step, prepare)
+
+    def _case_for(self, name: str, sources: list[str], step):
+        """A case of the squad in a source state on which `step` succeeds (tried in a rolled-back
+        transaction), the oldest and newest few of each state first."""
+        last_error = "no case in a source state"
+        for status in sources:
+            base = Case.objects.filter(squad=self.squad, status=status)
+            candidates = list(base.order_by("reported_at").values_list("pk", flat=True)[:6])
+            candidates += list(base.order_by("-reported_at").values_list("pk", flat=True)[:6])
+            for pk in candidates:
+                for prepare in (False, True):
+                    try:
+                        with transaction.atomic():
+                            case = Case.objects.get(pk=pk)
+                            if prepare:
+                                self._prepare(name, case, step.at)
+                            step(case, check=True)
+                            raise _Rollback()
+                    except _Rollback:
+                        return case, prepare
+                    except CaseworkError as error:
+                        last_error = str(error.message)
+        return last_error
+
+    def _prepare(self, name: str, case: Case, at: dt.datetime) -> None:
+        """What a step needs that generated data lacks (generate_cases writes no approvals, no
+        service records and only the filing and decision documents), done inside the measured
+        transaction before the timer starts: the legal reviewer's approval, the documents the step
+        waits for and their service, a rectification decision, and for the forced path a history
+        old enough for the party's windows to have run out."""
+        reviewer = User.objects.filter(is_legal_reviewer=True, is_active=True).order_by("username").first()
+        officer = self._person(case.squad, "is_field_officer")
+        recipient = case.party.name if case.party_id else "当事人"
+        if name in ("force_demolish", "decide_execution"):
+            self._age(case, days=200)
+        if name == "decide":
+            approvals.approval_record(case=case, actor=reviewer, step=ApprovalStep.LEGAL_REVIEW_DECISION,
+                                      decision="approve", opinion="同意。", occurred_at=at - dt.timedelta(hours=1))
+        if name == "decide_execution":
+            approvals.approval_record(case=case, actor=reviewer, step=ApprovalStep.LEGAL_REVIEW_EXECUTION,
+                                      decision="approve", opinion="同意。", occurred_at=at - dt.timedelta(hours=1))
+        if name == "rectify":
+            Case.objects.filter(pk=case.pk).update(decision_kind="rectify")
+        needed = {"request_hearing": ("notify", DocumentType.PRIOR_NOTICE),
+                  "decide_execution": ("issue_demand", DocumentType.DEMAND)}.get(name)
+        if needed and not Document.objects.filter(case=case, document_type=needed[1]).exists():
+            event = case.events.filter(transition=needed[0]).order_by("-occurred_at").first()
+            if event is not None:
+                documents.document_issue(case=case, event=event, document_type=needed[1],
+                                         issued_on=event.occurred_at.astimezone(BEIJING).date())
+        for document in (Document.objects.filter(case=case, service__isnull=True).select_related("event")
+                         .order_by("pk")):
+            if document.is_served_type:
+                issued = document.event.occurred_at if document.event_id else document.created_at
+                served_at = max(issued, at - dt.timedelta(hours=1)) if name == "request_hearing" else issued
+                documents.document_serve(document=document, actor=officer, served_at=served_at,
+                                         method="handed_over", recipient=recipient)
+
+    @staticmethod
+    def _age(case: Case, *, days: int) -> None:
+        """Move the case's whole history `days` back (inside the rolled-back transaction)."""
+        shift = dt.timedelta(days=days)
+        case.events.update(occurred_at=F("occurred_at") - shift)
+        case.approvals.update(occurred_at=F("occurred_at") - shift)
+        DocumentService.objects.filter(document__case=case).update(
+            served_at=F("served_at") - shift, effective_at=F("effective_at") - shift)
+        Case.objects.filter(pk=case.pk).update(reported_at=F("reported_at") - shift)
+
+    def _measure_transition(self, label: str, name: str, case: Case, step, prepare: bool) -> None:
+        samples, queries = [], 0
+        case_before = Case.objects.get(pk=case.pk)
+        for run in range(self.runs + 1):
+            try:
+                with transaction.atomic():
+                    fresh = Case.objects.get(pk=case.pk)
+                    if prepare:
+                        self._prepare(name, fresh, step.at)
+                    with CaptureQueriesContext(connection) as captured:
+                        start = time.perf_counter()
+                        step(fresh, check=False)
+                        elapsed = (time.perf_counter() - start) * 1000
+                    if run:
+                        samples.append(elapsed)
+                    queries = len(captured)
+                    raise _Rollback()
+            except _Rollback:
+                pass
+        actor_id = case_before.officers.values_list("pk", flat=True).first() or self.head.pk
+        target = {"resume": case_before.suspended_from}.get(name) or step.target
+
+        def sql():
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_TRANSITION_SQL, [target, case_before.pk, case_before.status, case_before.version,
+                                                 name, case_before.status, target, actor_id])
+                transaction.set_rollback(True)
+
+        sql_samples, _ = timed(sql, self.runs)
+        self.add(Row(label, statistics.median(samples), p95(samples), queries, statistics.median(sql_samples),
+                             p95(sql_samples), note=f"case {case.pk} from {case_before.status}"
+                             + ("; approval/service recorded first, untimed" if prepare else "")))
+
+    def _steps(self, at: dt.datetime):
+        """(name, source states, step) for each transition; a step calls the service as a person's
+        form would (casework.scenarios shows the data each needs)."""
+        squad = self.squad
+        o1 = self._person(squad, "is_field_officer")
+        o2 = self._person(squad, "is_field_officer", exclude=[o1.pk])
+        supervisor = self._person(squad, "is_supervisor")
+        negotiator = self._person(squad, "is_negotiator")
+        head = self.head
+        cs = case_services
+
+        def step(target, call):
+            def run(case, check):
+                call(case)
+            run.at, run.target = at, target
+            return run
+
+        def officers_of(case):
+            chosen = list(case.officers.filter(certificate_number__gt="").order_by("pk")[:2])
+            return chosen if len(chosen) == 2 else [o1, o2]
+
+        def negotiator_of(case):
+            return case.negotiators.order_by("pk").first() or negotiator
+
+        yield "inspect", [S.REPORTED], step(S.INSPECTED, lambda c: cs.case_inspect(
+            case=c, actor=o1, occurred_at=at, officers=[o1, o2], location=c.location,
+            illegal_area=c.illegal_area or Decimal("50"), construction_ongoing=False, structure_type="brick_concrete",
+            floors=1, is_newly_added=True, findings="现场勘验，当事人未能提供规划许可证。"))
+        yield "file", [S.INSPECTED], step(S.FILED, lambda c: cs.case_file(
+            case=c, actor=supervisor, occurred_at=at, opinion="同意立案。"))
+        yield "dismiss", [S.REPORTED, S.INSPECTED], step(S.CLOSED, lambda c: cs.case_dismiss(
+            case=c, actor=supervisor, occurred_at=at, reason="经核查，该建筑已取得规划许可，不属于违法建设。"))
+        yield "notify", [S.FILED], step(S.NOTIFIED, lambda c: cs.case_notify(
+            case=c, actor=officers_of(c)[0], occurred_at=at,
+            facts=f"当事人未取得建设工程规划许可证，擅自在{c.location}建设建筑物。",
+            evidence="现场检查笔录、现场照片、询问笔录、测量记录。",
+            legal_basis="《中华人民共和国城乡规划法》第四十条第一款、第六十四条、第六十五条。"))
+        yield "request_hearing", [S.NOTIFIED], step(S.HEARING, lambda c: cs.case_request_hearing(
+            case=c, actor=officers_of(c)[0], occurred_at=at, hearing_at=at + dt.timedelta(days=10),
+            place="执法办三楼听证室"))
+        yield "submit_review", [S.NOTIFIED, S.HEARING], step(S.UNDER_REVIEW, lambda c: cs.case_submit_review(
+            case=c, actor=officers_of(c)[0], occurred_at=at,
+            hearing_record="听证会已举行，当事人陈述意见已记录。" if c.status == S.HEARING else ""))
+        yield "decide", [S.UNDER_REVIEW], step(S.DECIDED, lambda c: cs.case_decide(
+            case=c, actor=supervisor, occurred_at=at, decision_kind="demolish", self_demolition_days=15))
+        yield "assign_negotiators", [S.DECIDED], step(S.PERSUADING, lambda c: cs.case_assign_negotiators(
+            case=c, actor=supervisor, occurred_at=at, negotiators=[negotiator]))
+        yield "commit_self_demolition", [S.PERSUADING, S.DECIDED], step(
+            S.SELF_DEMOLITION_COMMITTED, lambda c: cs.case_commit_self_demolition(
+                case=c, actor=negotiator_of(c), occurred_at=at, commitment_date=at.date() + dt.timedelta(days=20),
+                terms="当事人承诺自行拆除全部违法建设部分。"))
+        yield "report_progress", [S.SELF_DEMOLITION_COMMITTED, S.SELF_DEMOLISHING], step(
+            S.SELF_DEMOLISHING, lambda c: cs.case_report_progress(
+                case=c, actor=officers_of(c)[0], occurred_at=at,
+                demolished_area=(c.demolished_area + (c.illegal_area - c.demolished_area) / 2).quantize(
+                    Decimal("0.01"))))
+        yield "verify", [S.SELF_DEMOLISHING, S.SELF_DEMOLITION_COMMITTED, S.FORCED_DEMOLISHED], step(
+            S.VERIFIED, lambda c: cs.case_verify(
+                case=c, actor=officers_of(c)[0], occurred_at=at, officers=officers_of(c),
+                verified_area=c.illegal_area, findings="违法建设部分已全部拆除。"))
+        yield "rectify", [S.DECIDED], step(S.RECTIFIED, lambda c: cs.case_rectify(
+            case=c, actor=officers_of(c)[0], occurred_at=at, correction_evidence="已按要求整改，补办手续，现场照片三张。"))
+        yield "announce", [S.PERSUADING, S.DECIDED, S.SELF_DEMOLITION_COMMITTED, S.SELF_DEMOLISHING], step(
+            S.ANNOUNCED, lambda c: cs.case_announce(
+                case=c, actor=supervisor, occurred_at=at, announcement_days=10, posted_at_place="违法建筑现场及村委会公告栏"))
+        yield "issue_demand", [S.ANNOUNCED], step(S.DEMAND_ISSUED, lambda c: cs.case_issue_demand(
+            case=c, actor=officers_of(c)[0], occurred_at=at))
+        yield "decide_execution", [S.DEMAND_ISSUED], step(S.EXECUTION_DECIDED, lambda c: cs.case_decide_execution(
+            case=c, actor=head, occurred_at=at, county_order_reference="南府拆〔2026〕12号"))
+        yield "force_demolish", [S.EXECUTION_DECIDED], step(S.FORCED_DEMOLISHED, lambda c: cs.case_force_demolish(
+            case=c, actor=officers_of(c)[0], occurred_at=at, officers=officers_of(c),
+            findings="依法组织强制拆除，现场秩序良好。"))
+        yield "suspend", [S.PERSUADING, S.FILED], step(S.SUSPENDED, lambda c: cs.case_suspend(
+            case=c, actor=supervisor, occurred_at=at, reason="reconsideration", explanation="当事人已向区人民政府申请行政复议。"))
+        yield "resume", [S.SUSPENDED], step("", lambda c: cs.case_resume(
+            case=c, actor=supervisor, occurred_at=at, outcome="复议机关维持原决定。"))
+        yield "close", [S.VERIFIED, S.RECTIFIED], step(S.CLOSED, lambda c: cs.case_close(
+            case=c, actor=supervisor, occurred_at=at, opinion="同意结案。"))
+        yield "terminate", [S.PERSUADING, S.DECIDED, S.SUSPENDED], step(S.CLOSED, lambda c: cs.case_terminate(
+            case=c, actor=head, occurred_at=at, reason="object_gone", explanation="违法建筑因台风倒塌灭失。"))
+
+    # --- supervision: overdue, dashboard, stats API ----------------------------------------
+
+    def _overdue_dashboard_stats(self) -> None:
+        year = timezone.localdate().year
+        self.measure("overdue selector, whole office", lambda: clock_list_overdue(as_of=self.now),
+                     _sql(_OVERDUE_SQL, [self.now]),
+                     note=f"{len(clock_list_overdue(as_of=self.now)):,} rows" if self._wanted("overdue selector")
+                     else "")
+        start = dt.datetime(year, 1, 1, tzinfo=BEIJING)
+        end = dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
+        figures_sql = _sql(_YEAR_FIGURES_SQL, {"start": start, "end": end})
+        self.measure(f"year figures selector {year}", lambda: case_year_figures(year=year), figures_sql)
+
+        def dashboard():
+            cache.clear()  # cold: the figures computed for the request
+            return self._get(f"{reverse('supervision:dashboard')}?year={year}")()
+
+        self.measure("dashboard GET, cold cache", dashboard, figures_sql)
+        self.measure("dashboard GET, warm cache", self._get(f"{reverse('supervision:dashboard')}?year={year}"), figures_sql)
+
+        def stats_api():
+            cache.clear()
+            return self._get(f"{reverse('api:stats')}?year={year}")()
+
+        self.measure("stats API GET, cold cache", stats_api, figures_sql)
+
+    # --- output ----------------------------------------------------------------------------
+
+
+def _query(params: dict) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(params)
+
+
+def _json_dump(value) -> str:
+    def default(obj):
+        if isinstance(obj, float):
+            return None
+        return str(obj)
+
+    return json.dumps(value, ensure_ascii=False, indent=2, default=default)

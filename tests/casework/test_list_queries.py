@@ -1,0 +1,194 @@
+"""The lists and the case page cost a fixed number of queries, whatever the number of rows
+(3 cases or 30; 3 events or 30), and the deep-page paginator returns the same rows as plain
+slicing. Rows are bulk-created: these tests count queries, they do not walk the procedure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from casework.models import Case, CaseClock, CaseEvent, CaseStatus, EventKind, Party
+from casework.search import case_search_bigrams
+from casework.selectors.cases import CaseFilters, CasePaginator, case_list
+from tests.casework.conftest import make_user
+
+S = CaseStatus
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def add_cases(count: int, *, squad, community, officers, negotiator, start: int) -> list[Case]:
+    """`count` persuading cases, each with a party, two officers, a negotiator, a talk event and
+    three running clocks: one overdue, one due next week, one party's window."""
+    now = timezone.now()
+    parties = Party.objects.bulk_create(
+        Party(name=f"当事人{n}", address=f"五星村东区{n}号") for n in range(start, start + count))
+    cases = Case.objects.bulk_create(
+        Case(number=f"〔2025〕第{n:04d}号", year=2025, sequence=n, squad=squad, community=community, party=party,
+             source="patrol", location=f"五星村东区{n}号", reported_at=now - dt.timedelta(days=60),
+             status=S.PERSUADING, office_due_at=now - dt.timedelta(days=10),
+             search_bigrams=case_search_bigrams(number=f"〔2025〕第{n:04d}号", location=f"五星村东区{n}号",
+                                                party_name=party.name, party_address=party.address))
+        for n, party in zip(range(start, start + count), parties, strict=True))
+    Case.officers.through.objects.bulk_create(
+        Case.officers.through(case_id=case.pk, user_id=officer.pk) for case in cases for officer in officers)
+    Case.negotiators.through.objects.bulk_create(
+        Case.negotiators.through(case_id=case.pk, user_id=negotiator.pk) for case in cases)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, kind=EventKind.TALK, actor=negotiator, occurred_at=now - dt.timedelta(days=20), data={})
+        for case in cases)
+    clocks = []
+    for case in cases:
+        clocks += [
+            CaseClock(case=case, kind="first_talk", started_at=now - dt.timedelta(days=30),
+                      due_at=now - dt.timedelta(days=10), rule="3 个工作日"),
+            CaseClock(case=case, kind="self_demolition", started_at=now - dt.timedelta(days=5),
+                      due_at=now + dt.timedelta(days=7), rule="15 天"),
+            CaseClock(case=case, kind="litigation", started_at=now - dt.timedelta(days=30),
+                      due_at=now + dt.timedelta(days=150), is_window=True, rule="6 个月"),
+        ]
+    CaseClock.objects.bulk_create(clocks)
+    return cases
+
+
+@pytest.fixture
+def office(squad, community, cast):
+    def grow(count: int, start: int) -> list[Case]:
+        return add_cases(count, squad=squad, community=community, officers=[cast.officer, cast.officer2],
+                         negotiator=cast.negotiator, start=start)
+    return grow
+
+
+def count_queries(call) -> int:
+    call()  # a session's first request also stamps its activity
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries)
+
+
+def page_getter(client, url, **params):
+    def get():
+        response = client.get(url, params)
+        assert response.status_code == 200, response.content[:500]
+        return response
+    return get
+
+
+@pytest.mark.parametrize("params", [{}, {"overdue": "1"}, {"q": "当事人"}, {"officer": "officer"}, {"page": "2"}])
+def test_case_list_page_queries_do_not_grow_with_cases(client, cast, office, params):
+    """The case list page makes as many queries for 3 cases as for 30 (every filter, and a later page)."""
+    client.force_login(cast.supervisor)
+    params = {**params}
+    if params.get("officer"):
+        params["officer"] = str(cast.officer.pk)
+    office(3 if params.get("page") != "2" else 27, start=1)
+    get = page_getter(client, reverse("casework:case_list"), **params)
+    few = count_queries(get)
+    office(27, start=100)
+    assert len(get().context["rows"]) == 25
+    assert count_queries(get) == few
+
+
+def test_api_case_list_queries_do_not_grow_with_cases(cast, office):
+    """GET /api/v1/cases/ makes as many queries for 3 cases as for 30."""
+    client = APIClient()
+    client.force_authenticate(cast.supervisor)
+    url = reverse("api:case_list")
+    office(3, start=1)
+    few = count_queries(lambda: client.get(url))
+    office(27, start=100)
+    assert client.get(url).json()["count"] == 30
+    assert count_queries(lambda: client.get(url)) == few
+
+
+@pytest.mark.parametrize("url_name", ["supervision:overdue", "api:overdue"])
+def test_overdue_lists_queries_do_not_grow_with_cases(client, cast, office, url_name):
+    """The overdue review page and the API's overdue list make as many queries for 3 overdue cases as for 30."""
+    if url_name.startswith("api:"):
+        client = APIClient()
+        client.force_authenticate(cast.supervisor)
+    else:
+        client.force_login(cast.supervisor)
+    get = page_getter(client, reverse(url_name))
+    office(3, start=1)
+    few = count_queries(get)
+    office(27, start=100)
+    count_queries(get)
+    assert count_queries(get) == few
+
+
+def test_case_page_queries_do_not_grow_with_history(client, cast, office):
+    """The case page makes as many queries for a case with 3 events as with 30."""
+    client.force_login(cast.supervisor)
+    case = office(1, start=1)[0]
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, kind=EventKind.TALK, actor=cast.negotiator, occurred_at=timezone.now(), data={})
+        for _ in range(2))
+    get = page_getter(client, reverse("casework:case_detail", args=[case.pk]))
+    few = count_queries(get)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, kind=EventKind.TALK, actor=cast.officer2, occurred_at=timezone.now(), data={})
+        for _ in range(27))
+    assert len(get().context["page"].events) == 30
+    assert count_queries(get) == few
+
+
+def test_case_paginator_returns_the_rows_of_plain_slicing(cast, office):
+    """Finding a page's ids first gives the same cases in the same order as slicing the list."""
+    office(30, start=1)
+    cases = case_list(user=cast.supervisor, filters=CaseFilters())
+    for number in (1, 2, 3, 4):
+        fast = CasePaginator(cases, 8).get_page(number)
+        plain = Paginator(cases, 8).get_page(number)
+        assert [c.pk for c in fast.object_list] == [c.pk for c in plain.object_list]
+        assert fast.paginator.num_pages == plain.paginator.num_pages == 4
+    assert [c.sequence for c in CasePaginator(cases, 8).get_page(4).object_list] == [6, 5, 4, 3, 2, 1]
+
+
+def test_officer_filter_lists_each_case_once(cast, office):
+    """A case with two officers appears once when filtered by one of them (no duplicates, no DISTINCT)."""
+    office(3, start=1)
+    other = make_user("officer9", cast.officer.squad, is_field_officer=True)
+    listed = list(case_list(user=cast.supervisor, filters=CaseFilters(officer=cast.officer.pk)))
+    assert len(listed) == 3
+    assert list(case_list(user=cast.supervisor, filters=CaseFilters(officer=other.pk))) == []
+
+
+def test_counting_stops_past_the_limit_but_every_page_is_reachable(cast, office):
+    """With exact_count_up_to, a long list is counted only that far (plus the page asked for): the
+    count says "more than", the page has a next page, and asking further counts further."""
+    office(30, start=1)
+    cases = case_list(user=cast.supervisor, filters=CaseFilters())
+    first = CasePaginator(cases, 8, exact_count_up_to=10).get_page(1)
+    assert first.paginator.count_is_exact is False and first.paginator.count == 11 and first.has_next()
+    last = CasePaginator(cases, 8, exact_count_up_to=10).get_page(4)
+    assert last.paginator.count_is_exact is True and last.paginator.count == 30
+    assert [c.sequence for c in last.object_list] == [6, 5, 4, 3, 2, 1] and not last.has_next()
+    beyond = CasePaginator(cases, 8, exact_count_up_to=10).get_page(9)
+    assert beyond.number == 4
+    assert CasePaginator(cases, 8, exact_count_up_to=100).get_page(1).paginator.count_is_exact is True
+
+
+@pytest.mark.parametrize("status", [S.INSPECTED, S.PERSUADING, S.SUSPENDED, S.CLOSED])
+def test_office_due_at_is_the_first_running_office_clock(cast, case_in, status):
+    """clocks_refresh keeps Case.office_due_at at the end of the first running clock that is not a
+    party's window, so the list's overdue filter agrees with the clocks themselves."""
+    case = case_in(status)
+    running = case.clocks.filter(satisfied_at__isnull=True, is_window=False)
+    expected = min((clock.due_at for clock in running), default=None)
+    assert Case.objects.get(pk=case.pk).office_due_at == expected
+    later = timezone.now() + dt.timedelta(days=400)
+    overdue = {c.pk for c in case_list(user=cast.supervisor, filters=CaseFilters(overdue=True), now=later)}
+    has_overdue_clock = running.filter(due_at__lte=later).exists() and case.status != S.SUSPENDED
+    assert (case.pk in overdue) == has_overdue_clock
+    assert (expected is not None) == (status in (S.INSPECTED, S.PERSUADING, S.SUSPENDED))
