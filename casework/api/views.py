@@ -3,6 +3,8 @@ and render the result. No business rule lives here."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib.auth import authenticate
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -24,7 +26,7 @@ from casework.api.authentication import ApiTokenAuthentication
 from casework.api.exceptions import MAX_BODY_BYTES, ErrorSerializer, RequestTooLarge, UnknownTransition
 from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
-from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
+from casework.models import AccessChannel, AttachmentKind, Case, CaseEvent, Document, DocumentService
 from casework.selectors.api_stats import api_stats_for_year
 from casework.selectors.cases import CaseFilters, case_list, case_visible
 from casework.selectors.overdue import clock_overdue_queryset
@@ -34,6 +36,7 @@ from casework.services.approvals import approval_record
 from casework.services.attachments import attachment_add
 from casework.services.cases import case_register, case_transition
 from casework.services.documents import document_serve
+from casework.services.personal_data import document_pdf_for, event_data_for, party_views_for
 from casework.transitions import SPECS
 
 ERROR_DESCRIPTIONS = {
@@ -94,6 +97,14 @@ class ApiView(generics.GenericAPIView):
         queryset = case_visible(user=self.request.user).select_related("squad", "community", "party")
         queryset = queryset.prefetch_related("officers", "negotiators", "clocks")
         return self.visible_case(pk, queryset)
+
+    def case_body(self, pk: int) -> dict:
+        """The case as CaseDetailSerializer gives it, its party as this user may see it (an
+        unmasked party is recorded by casework.services.personal_data)."""
+        case = self.case_detail(pk)
+        views = party_views_for(user=self.request.user, cases=[case], channel=AccessChannel.API,
+                                detail=f"{self.request.method} {self.request.path}")
+        return s.CaseDetailSerializer(case, context={"party_views": views}).data
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -167,7 +178,7 @@ class CaseListView(ApiView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         case = case_register(actor=request.user, **data)
-        return Response(s.CaseDetailSerializer(self.case_detail(case.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(self.case_body(case.pk), status=status.HTTP_201_CREATED)
 
 
 class CaseDetailView(ApiView):
@@ -176,7 +187,7 @@ class CaseDetailView(ApiView):
     @extend_schema(responses={200: s.CaseDetailSerializer, **errors(401, 404)}, tags=["cases"])
     def get(self, request, pk: int):
         """The case with its party, the violation, where it stands, the people and the clocks."""
-        return Response(s.CaseDetailSerializer(self.case_detail(pk)).data)
+        return Response(self.case_body(pk))
 
 
 class CaseTransitionsView(ApiView):
@@ -212,7 +223,7 @@ class CaseTransitionView(ApiView):
         expected_version = data.pop("expected_version", None)
         case = case_transition(case=case, actor=request.user, name=name, data=data, occurred_at=occurred_at,
                                expected_version=expected_version)
-        return Response(s.CaseDetailSerializer(self.case_detail(case.pk)).data)
+        return Response(self.case_body(case.pk))
 
 
 @extend_schema(exclude=True)
@@ -270,8 +281,10 @@ class CaseEventsView(ApiView):
     def get(self, request, pk: int):
         """The case's timeline, in the order things happened."""
         case = self.visible_case(pk)
-        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "id")
-        return Response(s.EventSerializer(events, many=True).data)
+        events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "id"))
+        data = event_data_for(user=request.user, case=case, events=events, channel=AccessChannel.API,
+                              detail=f"GET {request.path}")
+        return Response(s.EventSerializer(events, many=True, context={"event_data": data}).data)
 
 
 class CasePhotosView(ApiView):
@@ -342,12 +355,20 @@ class DocumentPdfView(DocumentApiView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(401, 404)}, tags=["documents"])
     def get(self, request, pk: int):
-        """The document's PDF (404 until it is rendered)."""
+        """The document's PDF (404 until it is rendered): the original, or — where the original
+        prints the party's full ID number and you are not one of the case's own people — a copy
+        with the number masked."""
         document = self.visible_document(pk)
         if not document.pdf:
             raise exceptions.NotFound(gettext("This document has not been rendered yet."))
-        return FileResponse(document.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{document.document_type}-{document.pk}.pdf")
+        pdf = document_pdf_for(user=request.user, document=document, channel=AccessChannel.API,
+                               detail=document.number)
+        if pdf.original:
+            return FileResponse(pdf.content, content_type="application/pdf",
+                                filename=f"{document.document_type}-{document.pk}.pdf")
+        # A copy with the ID number masked (the original prints the full number).
+        return FileResponse(io.BytesIO(pdf.content), content_type="application/pdf",
+                            filename=f"{document.document_type}-{document.pk}-copy.pdf")
 
 
 # --- across cases ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from casework.models.persuasion import (
     TalkThirdParty,
     ThirdPartyRelation,
 )
+from casework.models.privacy import AccessChannel, PersonalDataAccess
 from casework.models.records import (
     Approval,
     ApprovalDecision,
@@ -49,11 +50,11 @@ from casework.models.security import TotpDevice
 from casework.models.supervision import AnnualTarget, Notification, ReminderThreshold
 
 __all__ = [
-    "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
+    "AccessChannel", "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
     "CaseClock", "CaseEvent", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
-    "Notification", "PartyStatement", "PeriodSetting", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
+    "Notification", "PartyStatement", "PeriodSetting", "PersonalDataAccess", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
     "StructureType", "Suspension", "SuspensionReason", "TotpDevice", "User", "ViolationKind",
     "Attitude", "ExplainedItem", "PublicityAction", "PublicityKind", "PublicityPhoto", "Talk", "TalkKind",
     "TalkThirdParty", "ThirdPartyRelation",

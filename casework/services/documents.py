@@ -154,6 +154,9 @@ def document_snapshot(
         "party": {
             "kind": party.kind,
             "name": party.name,
+            # The full number on documents addressed to or signed by the party (the legal record);
+            # internal approval forms carry the masked one only (docs/security.md, "Personal data").
+            "identifier": "" if document_type in APPROVAL_FORMS else party.identifier,
             "identifier_masked": party.masked_identifier,
             "address": party.address,
         } if party else None,
