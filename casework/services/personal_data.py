@@ -106,6 +106,11 @@ def _unmasked_case_ids(user: User, cases: list[Case]) -> set[int]:
     return {case.pk for case in cases if sees_unmasked(user=user, case=case, assigned=case.pk in assigned)}
 
 
+def may_see_unmasked(*, user: User, case: Case) -> bool:
+    """Whether `user` is one of the case's own people (nothing is shown, nothing recorded)."""
+    return case.pk in _unmasked_case_ids(user, [case])
+
+
 def _record(*, user: User, channel: str, detail: str, shown: dict[int, Iterable[str]]) -> None:
     """One access row per case shown unmasked, all in one INSERT."""
     now = timezone.now()

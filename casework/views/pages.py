@@ -247,7 +247,7 @@ def case_action(request, pk: int, name: str):
     denied = permission_failure(request.user, case, spec)
     if denied:
         raise PermissionDenied(denied.message)
-    form = form_class(request.POST or None, case=case)
+    form = form_class(request.POST or None, case=case, user=request.user)
     takes_photos = name in PHOTO_TRANSITIONS
     photo_errors = []
     if request.method == "POST":

@@ -143,6 +143,35 @@ def test_case_page_masks_for_an_unassigned_officer_and_shows_the_assigned_office
     assert (access.user, access.case_id, access.channel, access.detail) == (cast.officer, case.pk, "page", url)
 
 
+def test_inspection_form_prefills_the_numbers_only_for_the_case_s_own_people(client, cast, community):
+    """An officer of the squad not assigned to the lead gets the ID and phone fields empty (the masked
+    values as help); left empty, the recorded values are kept. The assigned officer gets them filled in."""
+    from casework.forms.transitions import InspectForm
+
+    case = register(cast.officer2, community)
+    url = reverse("casework:case_action", args=[case.pk, "inspect"])
+    client.force_login(cast.officer)
+    body = client.get(url).content.decode()
+    assert FULL_ID not in body and FULL_PHONE not in body and MASKED_ID in body and MASKED_PHONE in body
+    assert not PersonalDataAccess.objects.exists()
+    form = InspectForm({"occurred_at": "2026-01-05T10:00", "officers": [cast.officer.pk, cast.officer2.pk],
+                        "location": case.location, "illegal_area": "20", "party_name": "张伟",
+                        "party_identifier": "", "party_phone": ""}, case=case, user=cast.officer)
+    assert form.is_valid(), form.errors
+    party = form.transition_data()["party"]
+    assert "identifier" not in party and "phone" not in party and party["name"] == "张伟"
+
+    client.force_login(cast.officer2)
+    body = client.get(url).content.decode()
+    assert f'value="{FULL_ID}"' in body and f'value="{FULL_PHONE}"' in body
+    assert PersonalDataAccess.objects.get().detail == "inspect form"
+    form = InspectForm({"occurred_at": "2026-01-05T10:00", "officers": [cast.officer.pk, cast.officer2.pk],
+                        "location": case.location, "illegal_area": "20", "party_name": "张伟",
+                        "party_identifier": "", "party_phone": ""}, case=case, user=cast.officer2)
+    assert form.is_valid(), form.errors
+    assert form.transition_data()["party"]["phone"] == ""  # who saw it in full may clear it
+
+
 # --- the API -------------------------------------------------------------------------------------
 
 def test_api_case_and_timeline_are_masked_for_an_unassigned_officer(case, outsiders):
