@@ -35,6 +35,8 @@ LEGAL_REVIEW_STATES = frozenset(
 )
 PERSONAL_FIELDS = ("identifier", "phone")
 MASKED_COPY_SECONDS = 24 * 3600
+# Up to this many cases, their assignments are read with an id list; beyond, all of the user's.
+IN_LIST_LIMIT = 500
 
 
 # --- masking ---------------------------------------------------------------------------------
@@ -83,9 +85,13 @@ def _assigned_case_ids(user: User, cases: list[Case]) -> set[int]:
         else:
             unknown.append(case.pk)
     if unknown:
-        officers = Case.officers.through.objects.filter(user_id=user.pk, case_id__in=unknown).values_list("case_id")
-        negotiators = Case.negotiators.through.objects.filter(user_id=user.pk, case_id__in=unknown).values_list("case_id")
-        assigned.update(case_id for (case_id,) in officers.union(negotiators))
+        officers = Case.officers.through.objects.filter(user_id=user.pk)
+        negotiators = Case.negotiators.through.objects.filter(user_id=user.pk)
+        if len(unknown) <= IN_LIST_LIMIT:
+            officers, negotiators = officers.filter(case_id__in=unknown), negotiators.filter(case_id__in=unknown)
+        # (For a long export, all of the user's assignments: no parameter list the database limits.)
+        found = {case_id for (case_id,) in officers.values_list("case_id").union(negotiators.values_list("case_id"))}
+        assigned.update(found.intersection(unknown))
     return assigned
 
 

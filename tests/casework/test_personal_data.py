@@ -255,6 +255,18 @@ def test_export_queries_do_not_grow_with_the_rows(client, cast, community):
     assert PersonalDataAccess.objects.count() == 2 + 3
 
 
+def test_a_long_list_reads_all_of_the_user_s_assignments_instead_of_an_id_list(cast, community, monkeypatch):
+    from casework.services import personal_data
+
+    monkeypatch.setattr(personal_data, "IN_LIST_LIMIT", 1)
+    mine, theirs = register(cast.officer, community), register(cast.officer2, community, name="李娜")
+    elsewhere = register(cast.officer, community, name="王五")
+    views = personal_data.party_views_for(user=cast.officer, cases=[mine, theirs], channel=AccessChannel.EXPORT)
+    assert (views[mine.pk].masked, views[theirs.pk].masked) == (False, True)
+    assert set(PersonalDataAccess.objects.values_list("case_id", flat=True)) == {mine.pk}
+    assert elsewhere.pk not in views
+
+
 # --- PDFs ----------------------------------------------------------------------------------------
 
 @pytest.fixture
