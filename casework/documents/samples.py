@@ -3,6 +3,9 @@ stored anywhere: real documents get their snapshot from casework.services.docume
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
+
 from casework.models import Document, DocumentType, ServiceMethod
 from casework.models.documents import TYPE_CHARACTERS
 from casework.services.documents import APPROVAL_FORMS, DECISION_TYPES, format_document_number
@@ -12,9 +15,11 @@ def sample_document(document_type: str, *, sequence: int = 12, party_name: str =
                     address: str = "佛山市南海区狮山镇五星村东区12号") -> Document:
     officers = [{"id": 1, "name": "李明", "certificate_number": "44060123001"},
                 {"id": 2, "name": "王芳", "certificate_number": "44060123002"}]
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(DocumentType(document_type).label)
     data = {
         "document_type": document_type,
-        "title": str(DocumentType(document_type).label),
+        "title": title,
         "issued_on": "2026-03-02",
         "agency": {"name": "狮山镇综合行政执法办公室", "reconsideration_body": "佛山市南海区人民政府",
                    "court": "佛山市南海区人民法院"},

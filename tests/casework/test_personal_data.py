@@ -345,3 +345,14 @@ def test_the_admin_shows_event_data_masked(client, case):
     body = client.get(reverse("admin:casework_caseevent_change", args=[event.pk])).content.decode()
     assert MASKED_ID in body and MASKED_PHONE in body
     assert FULL_ID not in body and FULL_PHONE not in body
+
+
+def test_a_document_issued_from_an_english_request_is_in_chinese(case):
+    """The API speaks English to whoever asks; the legal record never does (title and labels in Chinese)."""
+    from django.utils import translation
+
+    from casework.services.documents import document_snapshot
+
+    with translation.override("en"):
+        data = document_snapshot(case=case, event=None, document_type=DocumentType.DEMOLITION_DECISION)
+    assert data["title"] == "责令限期拆除决定书" and data["case"]["violation_kind"] == "违法建设"
