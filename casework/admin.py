@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
 
 from casework.authorization import permits
@@ -21,6 +22,7 @@ from casework.models import (
     HolidayYear,
     Notification,
     PeriodSetting,
+    PersonalDataAccess,
     Squad,
     User,
 )
@@ -145,6 +147,25 @@ class AgencySettingAdmin(RuleAdmin):
     list_display = ("agency_name", "prefix")
 
 
+class MaskedDataMixin:
+    """Shows a row's `data` with the party's ID number and phone masked: the admin is not one
+    of the case's own people (casework.services.personal_data)."""
+
+    exclude = ("data",)
+    readonly_fields = ("data_masked",)
+
+    @admin.display(description=_("data (personal data masked)"))
+    def data_masked(self, obj):
+        import json
+
+        from casework.services.personal_data import mask_party_data
+
+        data = dict(obj.data or {})
+        if isinstance(data.get("party"), dict):
+            data["party"] = mask_party_data(data["party"])
+        return json.dumps(data, ensure_ascii=False, indent=1, cls=DjangoJSONEncoder)
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown on the case's admin page, never added, edited or deleted there."""
 
@@ -186,7 +207,7 @@ class CaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(MaskedDataMixin, ReadOnlyAdmin):
     list_display = ("case", "kind", "transition", "from_status", "to_status", "actor", "occurred_at", "recorded_at")
     list_filter = ("kind", "transition")
 
@@ -197,7 +218,7 @@ class ApprovalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin):
+class DocumentAdmin(MaskedDataMixin, ReadOnlyAdmin):
     list_display = ("number", "document_type", "case", "status", "issued_at")
     list_filter = ("document_type", "status")
     search_fields = ("number",)
@@ -234,3 +255,21 @@ class AnnualTargetAdmin(RuleAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("recipient", "case", "clock_kind", "threshold", "created_at", "sent_at", "read_at")
     list_filter = ("threshold", "clock_kind")
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    """Who saw a party's ID number or phone unmasked: administrators only, read only."""
+
+    list_display = ("accessed_at", "user", "case", "channel", "fields", "detail")
+    list_filter = ("channel", "accessed_at")
+    search_fields = ("user__username", "user__full_name", "case__number")
+    date_hierarchy = "accessed_at"
+    list_select_related = ("user", "case")
+    raw_id_fields = ("user", "case")
+
+    def has_view_permission(self, request, obj=None):
+        return bool(request.user.is_active and (request.user.is_administrator or request.user.is_superuser))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)

@@ -39,6 +39,7 @@ from casework.models import (
 from casework.search import MIN_QUERY_LENGTH, search_too_short
 from casework.selectors.clocks import clock_is_overdue
 from casework.selectors.people import SQUAD_ROLE_FLAGS
+from casework.services.personal_data import mask_party_data, party_view_masked
 
 MAX_ID = 2**63 - 1  # the largest id a database row can have; larger ones cannot exist
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=BEIJING)
@@ -121,11 +122,18 @@ class NamedRefSerializer(serializers.Serializer):
 
 
 class PartySerializer(serializers.Serializer):
+    """A casework.services.personal_data.PartyView: the ID number and phone are in full only
+    for the case's own people (its assigned officers and negotiators; a legal reviewer while
+    the case awaits review), masked for everyone else."""
+
     kind = serializers.ChoiceField(choices=PartyKind.choices)
     name = serializers.CharField()
-    identifier_masked = serializers.CharField(source="masked_identifier")
-    phone = serializers.CharField()
+    identifier = serializers.CharField(help_text=_("The ID number or credit code, masked unless you are one of "
+                                                   "the case's own people."))
+    identifier_masked = serializers.CharField(help_text=_("Always masked: first 6 and last 4 characters."))
+    phone = serializers.CharField(help_text=_("Masked unless you are one of the case's own people."))
     address = serializers.CharField()
+    masked = serializers.BooleanField(help_text=_("Whether the ID number and phone are masked for you."))
 
 
 class PartyInputSerializer(StrictSerializer):
@@ -169,7 +177,7 @@ class CaseDetailSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
     squad = NamedRefSerializer()
     community = NamedRefSerializer()
-    party = PartySerializer(allow_null=True)
+    party = serializers.SerializerMethodField()
     officers = PersonSerializer(many=True)
     negotiators = PersonSerializer(many=True)
     clocks = ClockSerializer(many=True)
@@ -187,6 +195,17 @@ class CaseDetailSerializer(serializers.ModelSerializer):
             "officers", "negotiators", "clocks",
             "reported_at", "filed_at", "verified_at", "closed_at", "updated_at",
         ]  # fmt: skip
+
+    @extend_schema_field(PartySerializer(allow_null=True))
+    def get_party(self, case) -> dict | None:
+        # The view asks casework.services.personal_data (which records unmasked views) and
+        # passes the answer in; without it the party is shown masked.
+        views = self.context.get("party_views")
+        if views is not None:
+            view = views.get(case.pk)
+        else:
+            view = party_view_masked(case.party) if case.party_id else None
+        return PartySerializer(view).data if view is not None else None
 
 
 class CaseRegisterSerializer(StrictSerializer):
@@ -233,12 +252,14 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "object", "additionalProperties": True})
     def get_data(self, event) -> dict:
-        # The party's ID number is shown masked, as on the case and in documents.
+        # The party's ID number and phone as entered at a step: the view passes the data as
+        # casework.services.personal_data.event_data_for gives it; without it, masked.
+        given = self.context.get("event_data")
+        if given is not None and event.pk in given:
+            return given[event.pk]
         data = dict(event.data or {})
-        party = data.get("party")
-        if isinstance(party, dict) and len(party.get("identifier") or "") > 10:
-            value = party["identifier"]
-            data["party"] = {**party, "identifier": value[:6] + "*" * (len(value) - 10) + value[-4:]}
+        if isinstance(data.get("party"), dict):
+            data["party"] = mask_party_data(data["party"])
         return data
 
 

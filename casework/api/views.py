@@ -3,8 +3,10 @@ and render the result. No business rule lives here."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib.auth import authenticate
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -26,7 +28,7 @@ from casework.api.permissions import ActionPermission
 from casework.api.transition_inputs import TRANSITION_INPUTS
 from casework.deadlines.calendar import local_date
 from casework.files import stored_file_response
-from casework.models import AttachmentKind, Case, CaseEvent, Document, DocumentService
+from casework.models import AccessChannel, AttachmentKind, Case, CaseEvent, Document, DocumentService
 from casework.selectors.cases import CaseFilters, CasePaginator, case_list, case_visible
 from casework.selectors.overdue import clock_overdue_queryset
 from casework.selectors.people import communities_visible, people_visible, squads_visible
@@ -38,6 +40,7 @@ from casework.services.approvals import approval_record
 from casework.services.attachments import attachment_add
 from casework.services.cases import case_register, case_transition
 from casework.services.documents import document_serve
+from casework.services.personal_data import document_pdf_for, event_data_for, party_views_for
 from casework.services.persuasion import talk_log
 from casework.transitions import SPECS
 
@@ -114,6 +117,14 @@ class ApiView(generics.GenericAPIView):
         queryset = queryset.prefetch_related("officers", "negotiators", "clocks")
         return self.visible_case(pk, queryset)
 
+    def case_body(self, pk: int) -> dict:
+        """The case as CaseDetailSerializer gives it, its party as this user may see it (an
+        unmasked party is recorded by casework.services.personal_data)."""
+        case = self.case_detail(pk)
+        views = party_views_for(user=self.request.user, cases=[case], channel=AccessChannel.API,
+                                detail=f"{self.request.method} {self.request.path}")
+        return s.CaseDetailSerializer(case, context={"party_views": views}).data
+
 
 # --- tokens ----------------------------------------------------------------------------------
 
@@ -187,7 +198,7 @@ class CaseListView(ApiView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         case = case_register(actor=request.user, **data)
-        return Response(s.CaseDetailSerializer(self.case_detail(case.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(self.case_body(case.pk), status=status.HTTP_201_CREATED)
 
 
 class CaseDetailView(ApiView):
@@ -196,7 +207,7 @@ class CaseDetailView(ApiView):
     @extend_schema(responses={200: s.CaseDetailSerializer, **errors(401, 404)}, tags=["cases"])
     def get(self, request, pk: int):
         """The case with its party, the violation, where it stands, the people and the clocks."""
-        return Response(s.CaseDetailSerializer(self.case_detail(pk)).data)
+        return Response(self.case_body(pk))
 
 
 class CaseTransitionsView(ApiView):
@@ -232,7 +243,7 @@ class CaseTransitionView(ApiView):
         expected_version = data.pop("expected_version", None)
         case = case_transition(case=case, actor=request.user, name=name, data=data, occurred_at=occurred_at,
                                expected_version=expected_version)
-        return Response(s.CaseDetailSerializer(self.case_detail(case.pk)).data)
+        return Response(self.case_body(case.pk))
 
 
 @extend_schema(exclude=True)
@@ -290,8 +301,10 @@ class CaseEventsView(ApiView):
     def get(self, request, pk: int):
         """The case's timeline, in the order things happened."""
         case = self.visible_case(pk)
-        events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "id")
-        return Response(s.EventSerializer(events, many=True).data)
+        events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("occurred_at", "id"))
+        data = event_data_for(user=request.user, case=case, events=events, channel=AccessChannel.API,
+                              detail=f"GET {request.path}")
+        return Response(s.EventSerializer(events, many=True, context={"event_data": data}).data)
 
 
 class CaseTalksView(ApiView):
@@ -395,12 +408,20 @@ class DocumentPdfView(DocumentApiView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, **errors(401, 404)}, tags=["documents"])
     def get(self, request, pk: int):
-        """The document's PDF (404 until it is rendered)."""
+        """The document's PDF (404 until it is rendered): the original, or — where the original
+        prints the party's full ID number and you are not one of the case's own people — a copy
+        with the number masked."""
         document = self.visible_document(pk)
         if not document.pdf:
             raise exceptions.NotFound(gettext("This document has not been rendered yet."))
-        return stored_file_response(document.pdf, content_type="application/pdf",
-                                    filename=f"{document.document_type}-{document.pk}.pdf")
+        pdf = document_pdf_for(user=request.user, document=document, channel=AccessChannel.API,
+                               detail=document.number)
+        if pdf.original:
+            return stored_file_response(document.pdf, content_type="application/pdf",
+                                        filename=f"{document.document_type}-{document.pk}.pdf")
+        # A copy with the ID number masked (the original prints the full number).
+        return FileResponse(io.BytesIO(pdf.content), content_type="application/pdf",
+                            filename=f"{document.document_type}-{document.pk}-copy.pdf")
 
 
 # --- across cases ----------------------------------------------------------------------------

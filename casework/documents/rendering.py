@@ -45,7 +45,9 @@ def _issued_moment(data: dict) -> str:
     return dt.datetime.combine(dt.date.fromisoformat(data["issued_on"]), dt.time(0, 0)).isoformat() + "+08:00"
 
 
-def document_context(document: Document) -> dict:
+def document_context(document: Document, *, masked_copy: bool = False) -> dict:
+    """What the templates print. `masked_copy`: a copy for someone outside the case, with the
+    party's ID number masked and a line saying it is a copy (casework.services.personal_data)."""
     data = document.data
     event_data = (data.get("event") or {}).get("data") or {}
     party = data.get("party") or {}
@@ -58,6 +60,11 @@ def document_context(document: Document) -> dict:
         "case": data["case"],
         "party": party,
         "party_id_label": "统一社会信用代码" if party.get("kind") == "organisation" else "身份证号码",
+        # Documents issued since the personal-data rule print the full number; older snapshots
+        # and approval forms hold only the masked one.
+        "party_identifier": party.get("identifier_masked") if masked_copy else
+        (party.get("identifier") or party.get("identifier_masked")),
+        "masked_copy": masked_copy,
         "officers": data.get("officers") or [],
         "agency": data["agency"],
         "ev": event_data,
@@ -86,13 +93,14 @@ def _title_font_url() -> str:
     return path.as_uri() if path else ""
 
 
-def render_html(document: Document) -> str:
-    return render_to_string(f"documents/types/{document.document_type}.html", document_context(document))
+def render_html(document: Document, *, masked_copy: bool = False) -> str:
+    return render_to_string(f"documents/types/{document.document_type}.html",
+                            document_context(document, masked_copy=masked_copy))
 
 
-def render_pdf(document: Document) -> bytes:
+def render_pdf(document: Document, *, masked_copy: bool = False) -> bytes:
     """The PDF of `document`: the same bytes for the same stored data."""
     from weasyprint import HTML
 
-    html = render_html(document)
+    html = render_html(document, masked_copy=masked_copy)
     return HTML(string=html, base_url=BASE_URL).write_pdf(font_config=_font_config())

@@ -3,6 +3,9 @@ stored anywhere: real documents get their snapshot from casework.services.docume
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
+
 from casework.models import Document, DocumentType, ServiceMethod
 from casework.models.documents import TYPE_CHARACTERS
 from casework.services.documents import APPROVAL_FORMS, DECISION_TYPES, format_document_number
@@ -12,9 +15,11 @@ def sample_document(document_type: str, *, sequence: int = 12, party_name: str =
                     address: str = "佛山市南海区狮山镇五星村东区12号") -> Document:
     officers = [{"id": 1, "name": "李明", "certificate_number": "44060123001"},
                 {"id": 2, "name": "王芳", "certificate_number": "44060123002"}]
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(DocumentType(document_type).label)
     data = {
         "document_type": document_type,
-        "title": str(DocumentType(document_type).label),
+        "title": title,
         "issued_on": "2026-03-02",
         "agency": {"name": "狮山镇综合行政执法办公室", "reconsideration_body": "佛山市南海区人民政府",
                    "court": "佛山市南海区人民法院"},
@@ -26,7 +31,9 @@ def sample_document(document_type: str, *, sequence: int = 12, party_name: str =
                  "legal_basis": "《中华人民共和国城乡规划法》第四十条第一款、第六十四条、第六十五条。",
                  "decision_kind": "demolish", "self_demolition_days": 15, "commitment_date": "2026-04-01",
                  "announcement_days": 10, "remedies_stated": True},
-        "party": {"kind": "person", "name": party_name, "identifier_masked": "110105********002X", "address": address},
+        "party": {"kind": "person", "name": party_name,
+                  "identifier": "" if document_type in APPROVAL_FORMS else "11010519491231002X",
+                  "identifier_masked": "110105********002X", "address": address},
         "officers": officers,
         "event": {"transition": "", "occurred_at": "2026-03-02T10:00:00+08:00", "actor": "李明",
                   "data": {"findings": "现场勘验，当事人未能提供规划许可证。", "opinion": "同意。",

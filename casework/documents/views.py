@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +16,10 @@ from django.views.decorators.http import require_http_methods
 from casework.documents.forms import ServiceForm, VerifyUploadForm
 from casework.errors import CaseworkError
 from casework.files import stored_file_response
-from casework.models import Case, Document, DocumentStatus
+from casework.models import AccessChannel, Case, Document, DocumentStatus
 from casework.selectors.documents import case_documents, case_visible_to, document_by_code, document_matching
 from casework.services.documents import document_serve
+from casework.services.personal_data import document_pdf_for
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
@@ -48,8 +50,13 @@ def document_pdf(request, document_id: int):
     document = _visible_document(request, document_id, "download_document")
     if document.status != DocumentStatus.ISSUED or not document.pdf:
         raise Http404
-    return stored_file_response(document.pdf, content_type="application/pdf",
-                                as_attachment="download" in request.GET, filename=f"{document.number}.pdf")
+    pdf = document_pdf_for(user=request.user, document=document, channel=AccessChannel.PDF, detail=document.number)
+    if pdf.original:
+        return stored_file_response(document.pdf, content_type="application/pdf",
+                                    as_attachment="download" in request.GET, filename=f"{document.number}.pdf")
+    # A copy with the ID number masked: its own name, so it is never taken for the original.
+    return FileResponse(io.BytesIO(pdf.content), content_type="application/pdf",
+                        as_attachment="download" in request.GET, filename=f"{document.number}-副本.pdf")
 
 
 @login_required

@@ -58,9 +58,10 @@ class TransitionForm(forms.Form):
     # Fields that are not part of the transition's data.
     extra_fields: tuple[str, ...] = ()
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args, case: Case, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        self.user = user
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         for name, field in self.fields.items():
             if name in self.bases:
@@ -144,16 +145,32 @@ class InspectForm(TransitionForm):
         self.fields["illegal_area"].initial = case.illegal_area
         self.fields["latitude"].initial = case.latitude
         self.fields["longitude"].initial = case.longitude
+        # The ID number and phone as this user may see them (casework.services.personal_data);
+        # masked ones are not put in the fields: left empty, the recorded values are kept.
+        self.personal_masked = False
         if case.party_id:
-            party = case.party
+            party = self._party_view(case)
+            self.personal_masked = party.masked
             self.fields["party_kind"].initial = party.kind
             self.fields["party_name"].initial = party.name
-            self.fields["party_identifier"].initial = party.identifier
             self.fields["party_address"].initial = party.address
-            self.fields["party_phone"].initial = party.phone
+            for name, value in (("party_identifier", party.identifier), ("party_phone", party.phone)):
+                if not party.masked:
+                    self.fields[name].initial = value
+                elif value:
+                    self.fields[name].help_text = _("Recorded: %(masked)s. Leave empty to keep it.") % {"masked": value}
         if not self.fields["party_address"].initial:
             # Owners mostly live at or next to the structure; the officer corrects it on site.
             self.fields["party_address"].initial = case.location
+
+    def _party_view(self, case):
+        from casework.models import AccessChannel
+        from casework.services.personal_data import party_view_for, party_view_masked
+
+        if self.is_bound or self.user is None:
+            # A submitted form shows what was typed; nobody reads the recorded values from it.
+            return party_view_masked(case.party)
+        return party_view_for(user=self.user, case=case, channel=AccessChannel.PAGE, detail="inspect form")
 
     def transition_data(self):
         data = super().transition_data()
@@ -165,7 +182,18 @@ class InspectForm(TransitionForm):
                 "address": self.cleaned_data.get("party_address") or "",
                 "phone": self.cleaned_data.get("party_phone") or "",
             }
+            if self.case.party_id:
+                # Left empty by someone who saw it masked (or not at all): keep what is recorded.
+                for name in ("identifier", "phone"):
+                    if not data["party"][name] and getattr(self.case.party, name) and not self._may_clear():
+                        del data["party"][name]
         return data
+
+    def _may_clear(self) -> bool:
+        """Whether an empty ID or phone field means "erase it": only for someone who saw it in full."""
+        from casework.services.personal_data import may_see_unmasked
+
+        return self.user is not None and may_see_unmasked(user=self.user, case=self.case)
 
 
 class FileForm(TransitionForm):

@@ -32,6 +32,7 @@ from casework.models.persuasion import (
     TalkThirdParty,
     ThirdPartyRelation,
 )
+from casework.models.privacy import AccessChannel, PersonalDataAccess
 from casework.models.records import (
     Approval,
     ApprovalDecision,
@@ -55,11 +56,11 @@ from casework.models.supervision import (
 )
 
 __all__ = [
-    "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
+    "AccessChannel", "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
     "CaseClock", "CaseEvent", "CaseFigureMonth", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
-    "Notification", "OpenCaseCount", "PartyStatement", "PeriodSetting", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
+    "Notification", "OpenCaseCount", "PartyStatement", "PeriodSetting", "PersonalDataAccess", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",
     "StructureType", "Suspension", "SuspensionReason", "TotpDevice", "User", "ViolationKind",
     "Attitude", "ExplainedItem", "PublicityAction", "PublicityKind", "PublicityPhoto", "Talk", "TalkKind",
     "TalkThirdParty", "ThirdPartyRelation",

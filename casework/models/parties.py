@@ -40,8 +40,7 @@ class Party(models.Model):
 
     @property
     def masked_identifier(self) -> str:
-        """First 6 and last 4 characters, as documents and lists show it."""
-        value = self.identifier
-        if len(value) <= 10:
-            return value
-        return value[:6] + "*" * (len(value) - 10) + value[-4:]
+        """First 6 and last 4 characters (casework.services.personal_data decides who sees more)."""
+        from casework.services.personal_data import mask_identifier
+
+        return mask_identifier(self.identifier)

@@ -7,9 +7,10 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.authorization import refusal
@@ -113,7 +114,14 @@ def document_snapshot(
     extra: dict | None = None,
 ) -> dict:
     """Everything a document shows, frozen at issue: rendering reads only this, so the PDF is
-    the same whenever it is rendered and whatever changes later (settings, periods, people)."""
+    the same whenever it is rendered and whatever changes later (settings, periods, people).
+    Labels are taken in Chinese whatever language the request that issues it speaks."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _document_snapshot(case=case, event=event, document_type=document_type, issued_on=issued_on,
+                                  extra=extra)
+
+
+def _document_snapshot(*, case, event, document_type, issued_on, extra) -> dict:
     agency = agency_settings()
     party = case.party
     # The officers who took part in this step (inspection, verification), else those assigned.
@@ -155,6 +163,9 @@ def document_snapshot(
         "party": {
             "kind": party.kind,
             "name": party.name,
+            # The full number on documents addressed to or signed by the party (the legal record);
+            # internal approval forms carry the masked one only (docs/security.md, "Personal data").
+            "identifier": "" if document_type in APPROVAL_FORMS else party.identifier,
             "identifier_masked": party.masked_identifier,
             "address": party.address,
         } if party else None,

@@ -57,13 +57,13 @@ def test_a_suspended_case_is_not_overdue(cast, case_in):
 
 
 def test_the_case_shows_party_violation_state_people_and_clocks(cast, case_in):
-    """The case answers its party (ID number masked), the violation, state, people and clocks."""
+    """The case answers its party (in full for its assigned officer), the violation, state, people and clocks."""
     case = case_in("persuading")
     body = client_for(cast.officer).get(f"/api/v1/cases/{case.pk}/").json()
     assert body["status"] == "persuading" and body["status_label"]
     assert body["party"]["name"] == "张伟"
     assert body["party"]["identifier_masked"] == "110105********002X"
-    assert "identifier" not in body["party"]
+    assert body["party"]["identifier"] == "11010519491231002X" and body["party"]["masked"] is False
     assert body["illegal_area"] == "120.50"
     assert {p["id"] for p in body["officers"]} == {cast.officer.pk, cast.officer2.pk}
     assert [p["id"] for p in body["negotiators"]] == [cast.negotiator.pk]
@@ -72,9 +72,10 @@ def test_the_case_shows_party_violation_state_people_and_clocks(cast, case_in):
 
 
 def test_the_timeline_masks_the_party_id_number(cast, case_in):
-    """Events come in the order they happened; the registration's party ID number is masked."""
+    """Events come in the order they happened; the registration's party ID number is masked
+    for the squad's supervisor (not one of the case's own people)."""
     case = case_in("filed")
-    events = client_for(cast.officer).get(f"/api/v1/cases/{case.pk}/events/").json()
+    events = client_for(cast.supervisor).get(f"/api/v1/cases/{case.pk}/events/").json()
     assert [e["kind"] for e in events][:3] == ["registration", "transition", "transition"]
     assert events[0]["data"]["party"]["identifier"] == "110105********002X"
     assert events[1]["transition"] == "inspect" and events[1]["actor"]["id"] == cast.officer.pk

@@ -8,6 +8,7 @@ from casework.documents.content import deadline_text
 from casework.documents.rendering import render_pdf
 from casework.documents.samples import sample_document
 from casework.models import DocumentType
+from casework.services.documents import APPROVAL_FORMS
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -28,7 +29,9 @@ def test_each_type_shows_number_case_party_area_and_deadline(document_type, capl
     assert compact(document.number) in text
     assert "〔2026〕第0034号" in text
     assert "张伟" in text
-    assert "110105********002X" in text
+    # The full ID number on what is addressed to or signed by the party; internal approval forms
+    # carry the masked one (docs/security.md, "Personal data").
+    assert ("110105********002X" if document_type in APPROVAL_FORMS else "11010519491231002X") in text
     if document_type != DocumentType.SERVICE_RECEIPT:
         assert "120.50" in text
     deadline = deadline_text(document.data)
@@ -130,3 +133,16 @@ def test_title_font_is_made_the_same_on_every_machine(settings, tmp_path):
         made.append(fonts.title_font_path().read_bytes())
     fonts.title_font_path.cache_clear()
     assert made[0] == made[1] and len(made[0]) < 100_000
+
+
+def test_a_masked_copy_masks_the_id_number_and_says_it_is_a_copy(caplog):
+    """The copy for someone outside the case prints the masked number and the copy note (with no
+    glyph missing); the original prints the full number and no note."""
+    document = sample_document(DocumentType.DEMOLITION_DECISION)
+    original = compact(pdf_text(render_pdf(document)))
+    with caplog.at_level(logging.WARNING):
+        copy = compact(pdf_text(render_pdf(document, masked_copy=True)))
+    assert not [r for r in caplog.records if r.name.startswith(("weasyprint", "fontTools"))], caplog.text
+    assert "11010519491231002X" in original and "副本" not in original
+    assert "11010519491231002X" not in copy and "110105********002X" in copy
+    assert "副本：当事人证件号码已作遮蔽处理" in copy

@@ -28,18 +28,20 @@ def media(settings, tmp_path):
 
 
 def test_issued_documents_of_a_real_case_show_its_data(case_in, media):
-    """A decided case's documents render from their snapshots: the decision shows the masked ID,
-    the area, the self-demolition period, the remedies and the officers' certificates."""
+    """A decided case's documents render from their snapshots: the decision (served on the
+    party, the legal record) shows the full ID, the area, the self-demolition period, the
+    remedies and the officers' certificates; the filing approval form only the masked ID."""
     case = case_in("decided")
     decision = case.documents.get(document_type=DocumentType.DEMOLITION_DECISION)
     document_render(document_id=decision.pk)
     decision.refresh_from_db()
     assert decision.status == DocumentStatus.ISSUED and decision.size > 0 and len(decision.sha256) == 64
     text = pdf_text(decision)
-    for part in (decision.number, case.number, "张伟", "110105********002X", "120.50", "15日内自行拆除",
+    for part in (decision.number, case.number, "张伟", "11010519491231002X", "120.50", "15日内自行拆除",
                  "44060123001", "佛山市南海区人民法院"):
         assert "".join(part.split()) in text
-    assert "110105194912" not in text  # the ID is masked: first 6 and last 4 only
+    filing = case.documents.get(document_type=DocumentType.FILING_APPROVAL)
+    assert filing.data["party"]["identifier"] == "" and filing.data["party"]["identifier_masked"] == "110105********002X"
 
 
 def test_filing_approval_snapshot_has_clock_deadline_and_approval_chain(case_in, media):
