@@ -138,10 +138,10 @@ class Workers:
     def media_root(self) -> Path:
         return self.directory / "media"
 
-    def start(self, *, pause: str | None = None, marker: Path | None = None) -> CeleryWorker:
+    def start(self, *, pause: str | None = None, marker: Path | None = None, concurrency: int = 1) -> CeleryWorker:
         module = ["tests.casework.faults.paused_worker", pause, str(marker)] if pause else None
         worker = start_celery_worker(database=self.database, broker_url=self.broker.url, queue=self.queue,
-                                     directory=self.directory, concurrency=1, module=module)
+                                     directory=self.directory, concurrency=concurrency, module=module)
         self.started.append(worker)
         return worker
 
