@@ -1,11 +1,13 @@
 """Turn a lost database connection into a "please try again" answer instead of a server error.
 
 When the connection drops in the middle of a request (PostgreSQL restarted or failed over, the
-backend terminated, a network cut), the request's transaction is rolled back by PostgreSQL, so
-nothing of it was saved: no state change, no event, no document number. The user is told just
-that, in their language, with HTTP 503 and Retry-After: a page for the browser, the API's error
-shape with the code `database_unavailable` for API clients. Django closes the broken connection
-at the end of the request, and the next request opens a fresh one.
+backend terminated, a network cut), PostgreSQL rolls back the transaction that was open, so a
+step caught mid-way leaves nothing behind: no state change, no event, no document number.
+The user is told the request was not completed, in their language, with HTTP 503 and
+Retry-After: a page for the browser, the API's error shape with the code
+`database_unavailable` for API clients. Trying again is safe: a step that did commit before
+the drop is refused on retry with the usual reason (the case is no longer in that state).
+Django closes the broken connection at the end of the request; the next one connects afresh.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ class DatabaseUnavailableMiddleware:
         # that was already closed was used.
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        logger.error("Database unavailable during %s %s; nothing was saved", request.method, request.path,
+        logger.error("Database unavailable during %s %s", request.method, request.path,
                      exc_info=exception)
-        message = _("The connection to the database was interrupted and nothing was saved. Please try again.")
+        message = _("The connection to the database was interrupted, so your request was not completed. Please try again.")
         if request.path.startswith("/api/"):
             from casework.api.exceptions import error_body
 

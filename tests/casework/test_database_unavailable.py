@@ -26,7 +26,7 @@ def test_page_asks_to_try_again_in_english_on_request(client, case_in, cast, mon
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     page = response.content.decode()
-    assert "nothing was saved. Please try again." in page
+    assert "your request was not completed. Please try again." in page
     assert f'<a href="{url}">Try again</a>' in page
 
 
@@ -41,7 +41,7 @@ def test_api_error_has_the_error_shape_in_chinese_by_default(case_in, cast, monk
     response = api.post(f"/api/v1/cases/{case.pk}/transitions/file/", {"occurred_at": "2026-01-05T10:00:00+08:00"},
                         format="json")
     assert response.status_code == 503
-    assert response.json() == {"code": "database_unavailable", "message": "与数据库的连接中断，本次操作未保存，请重试。"}
+    assert response.json() == {"code": "database_unavailable", "message": "与数据库的连接中断，请求未能完成，请重试。"}
 
 
 def test_other_errors_are_not_turned_into_try_again(client, case_in, cast, monkeypatch):

@@ -61,7 +61,7 @@ def snapshot(case) -> tuple:
 
 def test_page_transition_on_a_dropped_connection_rolls_back_and_asks_to_try_again(case_in, cast, client,
                                                                                   dropper):
-    """Filing on its page: a 503 page in Chinese says nothing was saved and to try again; the
+    """Filing on its page: a 503 page in Chinese says the request was not completed and to try again; the
     case, its events, documents and every number series are as before; the retry files it
     with the next number."""
     case = case_in(CaseStatus.INSPECTED)
@@ -80,7 +80,7 @@ def test_page_transition_on_a_dropped_connection_rolls_back_and_asks_to_try_agai
     assert response.status_code == 503
     assert response["Retry-After"]
     page = response.content.decode()
-    assert "请重试" in page and "未保存" in page
+    assert "请求未能完成，请重试" in page
     assert f'href="{url}"' in page
     connection.close()  # what Django does with the broken connection when the request ends
     assert snapshot(case) == before
@@ -110,7 +110,7 @@ def test_api_transition_on_a_dropped_connection_answers_database_unavailable(cas
     assert response["Retry-After"]
     assert response.json() == {
         "code": "database_unavailable",
-        "message": "The connection to the database was interrupted and nothing was saved. Please try again.",
+        "message": "The connection to the database was interrupted, so your request was not completed. Please try again.",
     }
     connection.close()
     assert snapshot(case) == before
