@@ -105,6 +105,18 @@ class CeleryWorker:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def answers_ping(self) -> bool:
+        """Whether the worker answers a ping through the app's broker (False if that is unreachable)."""
+        from kombu.exceptions import OperationalError
+        from redis import RedisError
+
+        from config.celery_app import app
+
+        try:
+            return bool(app.control.ping(destination=[self.nodename], timeout=0.5))
+        except (OperationalError, RedisError, OSError):
+            return False
+
     def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
         """Poll `condition` until it holds; fail with the worker's log if it never does."""
         deadline = time.monotonic() + timeout
@@ -132,7 +144,6 @@ def start_celery_worker(
     test; it must take the same arguments after it). The worker runs in a process group of its
     own, so a test can kill it with all its pool processes (`os.killpg`).
     """
-    from config.celery_app import app
 
     nodename = f"{queue}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
     media_root = directory / "media"
@@ -157,11 +168,7 @@ def start_celery_worker(
         )
     worker = CeleryWorker(process, nodename, queue, database, media_root, log_path)
     try:
-        worker.wait_until(
-            lambda: bool(app.control.ping(destination=[nodename], timeout=0.5)),
-            "the worker to answer a ping",
-            timeout=WORKER_START_TIMEOUT,
-        )
+        worker.wait_until(worker.answers_ping, "the worker to answer a ping", timeout=WORKER_START_TIMEOUT)
     except BaseException:
         stop_celery_worker(worker)
         raise

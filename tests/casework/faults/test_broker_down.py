@@ -13,8 +13,6 @@ from django.utils import timezone
 from casework.documents.tasks import documents_requeue_pending
 from casework.models import CaseStatus, Document, DocumentStatus
 from casework.services import cases
-from config.celery_app import app
-from tests.casework.faults.conftest import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +56,7 @@ def test_officers_keep_working_while_the_broker_is_down(case_in, cast, client, w
     assert len(not_queued) == len(waiting)
 
     private_broker.start()
-    wait_for(lambda: app.control.ping(destination=[worker.nodename], timeout=0.5), "the worker to reconnect", 90)
+    worker.wait_until(worker.answers_ping, "the worker to reconnect", timeout=90)
     # Beat sends the sweep every 5 minutes; it queues documents pending for over 2 minutes.
     Document.objects.filter(case=case, status=DocumentStatus.PENDING).update(
         created_at=F("created_at") - timedelta(minutes=3))
