@@ -10,6 +10,7 @@ misconfigured CI run cannot pass by skipping them).
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -104,6 +105,18 @@ class CeleryWorker:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def answers_ping(self) -> bool:
+        """Whether the worker answers a ping through the app's broker (False if that is unreachable)."""
+        from kombu.exceptions import OperationalError
+        from redis import RedisError
+
+        from config.celery_app import app
+
+        try:
+            return bool(app.control.ping(destination=[self.nodename], timeout=0.5))
+        except (OperationalError, RedisError, OSError):
+            return False
+
     def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
         """Poll `condition` until it holds; fail with the worker's log if it never does."""
         deadline = time.monotonic() + timeout
@@ -118,6 +131,65 @@ class CeleryWorker:
 def _with_database_name(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def start_celery_worker(
+    *, database: str, broker_url: str, queue: str, directory: Path, concurrency: int = 2,
+    module: list[str] | None = None,
+) -> CeleryWorker:
+    """Start a `celery worker` on `database` that consumes `queue` of `broker_url`, and wait
+    until it answers a ping (through the app's current broker, which must be `broker_url`).
+
+    `module` replaces `-m celery -A config` (e.g. a wrapper that prepares the worker for a fault
+    test; it must take the same arguments after it). The worker runs in a process group of its
+    own, so a test can kill it with all its pool processes (`os.killpg`).
+    """
+
+    nodename = f"{queue}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
+    media_root = directory / "media"
+    log_path = directory / f"worker-{nodename.split('@')[0]}.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _with_database_name(settings.DATABASE_URL, database),
+        "CELERY_BROKER_URL": broker_url,
+        "MEDIA_ROOT": str(media_root),
+        "DATA_DIR": str(directory),
+    }
+    command = [
+        sys.executable, "-m", *(module or ["celery", "-A", "config"]), "worker",
+        "--loglevel=info", "--pool=prefork", f"--concurrency={concurrency}",
+        "--queues", queue, "--hostname", nodename,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    worker = CeleryWorker(process, nodename, queue, database, media_root, log_path)
+    try:
+        worker.wait_until(worker.answers_ping, "the worker to answer a ping", timeout=WORKER_START_TIMEOUT)
+    except BaseException:
+        stop_celery_worker(worker)
+        raise
+    return worker
+
+
+def stop_celery_worker(worker: CeleryWorker) -> None:
+    """A warm shutdown lets a running task finish and closes its database connections (before
+    pytest-django drops the test database); a worker that does not stop in time is killed."""
+    process = worker.process
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # pool processes left behind, if any
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -136,48 +208,18 @@ def celery_worker_process(django_db_setup, celery_test_queue, tmp_path_factory):
 
     from config.celery_app import app
 
-    database = connection.settings_dict["NAME"]
-    nodename = f"{celery_test_queue}@{socket.gethostname()}"
-    directory = tmp_path_factory.mktemp("celery-worker")
-    media_root = directory / "media"
-    log_path = directory / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _with_database_name(settings.DATABASE_URL, database),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "MEDIA_ROOT": str(media_root),
-        "DATA_DIR": str(directory),
-    }
     # The queue is new, but purge it anyway: a message left by an earlier run under the same
     # name would otherwise run against this run's database.
     with app.connection_for_write() as broker:
         broker.default_channel.queue_purge(celery_test_queue)
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker",
-        "--loglevel=info", "--pool=prefork", "--concurrency=2",
-        "--queues", celery_test_queue, "--hostname", nodename,
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    worker = CeleryWorker(process, nodename, celery_test_queue, database, media_root, log_path)
+    worker = start_celery_worker(
+        database=connection.settings_dict["NAME"], broker_url=settings.CELERY_BROKER_URL, queue=celery_test_queue,
+        directory=tmp_path_factory.mktemp("celery-worker"),
+    )
     try:
-        worker.wait_until(
-            lambda: bool(app.control.ping(destination=[nodename], timeout=0.5)),
-            "the worker to answer a ping",
-            timeout=WORKER_START_TIMEOUT,
-        )
         yield worker
     finally:
-        # A warm shutdown lets a running task finish and closes its database connections
-        # before pytest-django drops the test database.
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_celery_worker(worker)
 
 
 @pytest.fixture

@@ -21,12 +21,9 @@ logger = logging.getLogger(__name__)
     acks_late=True,
 )
 def documents_render(document_id: int) -> None:
-    from casework.models import Document, DocumentStatus
-
-    # A duplicate delivery (the sweep and a retry) finds the document issued: nothing to do.
-    if Document.objects.filter(pk=document_id, status=DocumentStatus.ISSUED).exists():
-        return
-    document_render(document_id=document_id)
+    # Delivered at least once (acks_late, reject_on_worker_lost, the pending sweep): a
+    # duplicate delivery finds the document issued and does nothing.
+    document_render(document_id=document_id, if_pending=True)
 
 
 @shared_task(name="casework.documents.requeue_pending")

@@ -292,12 +292,17 @@ def document_serve(
     return service
 
 
-def document_render(*, document_id: int) -> Document:
+def document_render(*, document_id: int, if_pending: bool = False) -> Document:
     """Render a pending document's PDF once and mark it issued.
 
     An issued document is evidence: it is never rendered again (a correction is a new
     document, see document_correct). On failure the document stays pending with the error
     and the attempt counted, and the error is raised for the task to retry.
+
+    `if_pending`: the rendering task passes it. Its messages are delivered at least once (a
+    worker killed mid-render, the pending sweep and the broker's redelivery may all deliver
+    the same document), so a delivery that finds the document issued returns it unchanged
+    instead of refusing. The row lock makes two deliveries render one after the other.
     """
     import hashlib
 
@@ -308,6 +313,8 @@ def document_render(*, document_id: int) -> Document:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
         if document.status == DocumentStatus.ISSUED:
+            if if_pending:
+                return document
             raise NotAllowed(_("Document %(number)s is issued; its PDF never changes. Issue a correction instead.")
                              % {"number": document.number})
         try:
@@ -319,7 +326,13 @@ def document_render(*, document_id: int) -> Document:
             failed = error
         else:
             failed = None
-            document.pdf.save(f"{document.verification_code}.pdf", ContentFile(pdf), save=False)
+            filename = f"{document.verification_code}.pdf"
+            name = document.pdf.field.generate_filename(document, filename)
+            if document.pdf.storage.exists(name):
+                # Written by an attempt that died before its commit (the row is still pending
+                # and we hold its lock): replace that file rather than add a second one.
+                document.pdf.storage.delete(name)
+            document.pdf.save(filename, ContentFile(pdf), save=False)
             document.sha256 = hashlib.sha256(pdf).hexdigest()
             document.size = len(pdf)
             document.status = DocumentStatus.ISSUED

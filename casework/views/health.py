@@ -24,7 +24,8 @@ def _check_broker() -> tuple[bool, str]:
 
     try:
         with app.connection_for_write() as broker:
-            broker.ensure_connection(max_retries=1, timeout=2)
+            # One immediate retry, no 2 s back-off: a load balancer's probe wants an answer now.
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, interval_max=0.2, timeout=3)
     except Exception as error:  # kombu raises OperationalError and socket errors
         return False, f"{type(error).__name__}: {error}"
     return True, app.conf.broker_url.split("@")[-1]
