@@ -236,9 +236,8 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
     with transaction.atomic():
         CaseClock.objects.filter(case=case).delete()
         CaseClock.objects.bulk_create(
-            CaseClock(
-                case=case, squad_id=case.squad_id, community_id=case.community_id, case_number=case.number,
-                case_status=case.status, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
+            CaseClock.of_case(
+                case, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
                 is_window=c.is_window, unconfirmed=c.unconfirmed, rule=c.rule[:300], basis=c.basis,
             )
             for c in clocks.values()

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -72,3 +74,9 @@ class CaseClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} → {self.due_at:%Y-%m-%d}"
+
+    @classmethod
+    def of_case(cls, case: Case, **fields) -> CaseClock:
+        """An unsaved clock of `case` with the case's columns it copies filled in."""
+        return cls(case=case, squad_id=case.squad_id, community_id=case.community_id, case_number=case.number,
+                   case_status=case.status, **fields)

@@ -202,11 +202,9 @@ def test_a_negotiator_who_is_also_a_field_officer_reads_the_squad_but_talks_only
 
 
 def _lapsed_filing_clock(case, now, *, days_late):
-    CaseClock.objects.get_or_create(case=case, kind=ClockKind.FILING, defaults={
-        "started_at": now - dt.timedelta(days=30), "due_at": now - dt.timedelta(days=days_late), "rule": "test",
-        # Clocks carry their case's squad, community, number and status (the overdue index covers them).
-        "squad_id": case.squad_id, "community_id": case.community_id, "case_number": case.number,
-        "case_status": case.status})
+    CaseClock.objects.filter(case=case, kind=ClockKind.FILING).delete()
+    CaseClock.of_case(case, kind=ClockKind.FILING, started_at=now - dt.timedelta(days=30),
+                      due_at=now - dt.timedelta(days=days_late), rule="test").save()
 
 
 def test_the_overdue_lists_use_the_same_rule(world):

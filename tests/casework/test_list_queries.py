@@ -50,11 +50,11 @@ def add_cases(count: int, *, squad, community, officers, negotiator, start: int)
     clocks = []
     for case in cases:
         clocks += [
-            CaseClock(case=case, kind="first_talk", started_at=now - dt.timedelta(days=30),
+            CaseClock.of_case(case, kind="first_talk", started_at=now - dt.timedelta(days=30),
                       due_at=now - dt.timedelta(days=10), rule="3 个工作日"),
-            CaseClock(case=case, kind="self_demolition", started_at=now - dt.timedelta(days=5),
+            CaseClock.of_case(case, kind="self_demolition", started_at=now - dt.timedelta(days=5),
                       due_at=now + dt.timedelta(days=7), rule="15 天"),
-            CaseClock(case=case, kind="litigation", started_at=now - dt.timedelta(days=30),
+            CaseClock.of_case(case, kind="litigation", started_at=now - dt.timedelta(days=30),
                       due_at=now + dt.timedelta(days=150), is_window=True, rule="6 个月"),
         ]
     CaseClock.objects.bulk_create(clocks)
