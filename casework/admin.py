@@ -267,9 +267,3 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
     date_hierarchy = "accessed_at"
     list_select_related = ("user", "case")
     raw_id_fields = ("user", "case")
-
-    def has_view_permission(self, request, obj=None):
-        return bool(request.user.is_active and (request.user.is_administrator or request.user.is_superuser))
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)

@@ -118,10 +118,14 @@ class CasePaginator(Paginator):
         self.count_is_exact = True
         self._requested = 1
 
+    # A page number past this is treated as this one (then the last page): it bounds the count's
+    # LIMIT to what a database integer holds whatever number a URL carries.
+    LARGEST_PAGE = 10_000_000
+
     def _remember(self, number) -> None:
         try:
-            self._requested = max(1, int(number))
-        except (TypeError, ValueError):
+            self._requested = min(max(1, int(number)), self.LARGEST_PAGE)
+        except (TypeError, ValueError, OverflowError):
             self._requested = 1
 
     @cached_property

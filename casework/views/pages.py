@@ -46,6 +46,7 @@ from casework.services.approvals import APPROVAL_RULES
 from casework.services.personal_data import party_view_for, party_views_for
 from casework.transitions import SPECS, permission_failure
 from casework.views.exports import table_response
+from casework.views.params import id_param
 
 PAGE_SIZE = 25
 # The case list counts matching cases exactly up to this many; past it, "more than 10,000".
@@ -84,20 +85,13 @@ def my_work(request):
 
 # --- Cases -----------------------------------------------------------------------------------
 
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _filters_from(params) -> CaseFilters:
     newly = params.get("newly_added")
     closed = params.get("closed")
     return CaseFilters(
         status=params.get("status", "") if params.get("status") in CaseStatus.values else "",
-        squad=_int_or_none(params.get("squad")), community=_int_or_none(params.get("community")),
-        officer=_int_or_none(params.get("officer")),
+        squad=id_param(params.get("squad")), community=id_param(params.get("community")),
+        officer=id_param(params.get("officer")),
         newly_added={"1": True, "0": False}.get(newly), overdue=True if params.get("overdue") == "1" else None,
         source=params.get("source", "") if params.get("source") in CaseSource.values else "",
         q=params.get("q", "")[:100], closed={"1": True, "0": False}.get(closed),
@@ -262,7 +256,7 @@ def case_action(request, pk: int, name: str):
                 with transaction.atomic():
                     case = cases.case_transition(
                         case=case, actor=request.user, name=name, data=form.transition_data(),
-                        occurred_at=occurred_at, expected_version=_int_or_none(request.POST.get("version")),
+                        occurred_at=occurred_at, expected_version=id_param(request.POST.get("version")),
                     )
                     event = case.events.filter(transition=name).order_by("-recorded_at", "-id").first()
                     _store_photos(case=case, actor=request.user, uploads=uploads, event=event,
@@ -376,7 +370,7 @@ def task_reassign(request, task_pk: int):
     candidates = task_candidates(case=case, role=task.flow_task.role).order_by("full_name")
     error_message = ""
     if request.method == "POST":
-        to = candidates.filter(pk=_int_or_none(request.POST.get("owner"))).first()
+        to = candidates.filter(pk=id_param(request.POST.get("owner"))).first()
         if to is None:
             error_message = _("Choose who does this task.")
         else:

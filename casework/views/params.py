@@ -24,7 +24,7 @@ def year_param(value: str | None) -> int:
 
 
 def id_param(value: str | None) -> int | None:
-    """A row id, or None when the value cannot be one."""
+    """A row id (or a row's version number), or None when the value cannot be one."""
     try:
         number = int(value or "")
     except ValueError:

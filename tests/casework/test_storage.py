@@ -107,7 +107,7 @@ def test_attachments_are_stored_and_streamed_through_the_storage(client, case_in
     assert default_storage.exists(attachment.file.name)
     if media_storage_kind == "s3":
         assert f"media/{attachment.file.name}" in bucket_keys()
-    client.force_login(cast.negotiator)
+    client.force_login(cast.supervisor)  # of the case's squad, not the uploader
     response = client.get(reverse("attachment-download", args=[attachment.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
