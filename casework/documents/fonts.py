@@ -39,12 +39,26 @@ def _installed_face(family: str, weight: int) -> tuple[Path, int] | None:
     return (path, int(out[1] or 0)) if path.exists() else None
 
 
-@lru_cache(maxsize=1)
+class _NoTitleFace(Exception):
+    pass
+
+
 def title_font_path() -> Path | None:
-    """A small OpenType font with the title glyphs, or None if the bold face is not installed."""
+    """A small OpenType font with the title glyphs, or None if the bold face is not found.
+
+    Only a made font is remembered: a failed look-up (fc-match timing out on a busy machine)
+    is tried again on the next document rather than leaving the process on the full font."""
+    try:
+        return _made_title_font()
+    except _NoTitleFace:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _made_title_font() -> Path:
     face = _installed_face(TITLE_FAMILY, 200)  # fontconfig weight 200 = bold
     if face is None:
-        return None
+        raise _NoTitleFace
     source, index = face
     characters = title_characters()
     stat = source.stat()
@@ -67,3 +81,6 @@ def title_font_path() -> Path | None:
     partial.replace(target)
     logger.info("Made the document title font %s (%d characters)", target, len(characters))
     return target
+
+
+title_font_path.cache_clear = _made_title_font.cache_clear
