@@ -16,7 +16,25 @@ class OfficeAdminSite(admin.AdminSite):
         return permits(request.user, "admin_site")
 
 
-class OfficeAdminAuthenticationForm(AdminAuthenticationForm):
+class BoundedUsernameMixin:
+    """Refuses a user name longer than any account's before authentication: Django's form does
+    not check the length, and the failed attempt would be recorded by django-axes in a column
+    of 255 characters (a database error on PostgreSQL). Such a name cannot be right, so the
+    answer is the usual "wrong user name or password"."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and len(username) > self.username_field.max_length:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+        return username
+
+
+class SignInForm(BoundedUsernameMixin, AuthenticationForm):
+    """The sign-in page's form."""
+
+
+class OfficeAdminAuthenticationForm(BoundedUsernameMixin, AdminAuthenticationForm):
     """The admin's sign-in form: refuses whoever the rules keep out of the admin site."""
 
     def confirm_login_allowed(self, user):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from casework.admin_site import OfficeAdminAuthenticationForm
+from casework.admin_site import OfficeAdminAuthenticationForm, SignInForm
 from casework.errors import CaseworkError
 from casework.models import User
 from casework.models.security import TotpDevice
@@ -41,6 +41,8 @@ class CodeForm(forms.Form):
 class SignInView(LoginView):
     """Password first; a user with an authenticator app is then asked for its code before
     being signed in."""
+
+    authentication_form = SignInForm
 
     def form_valid(self, form):
         user = form.get_user()

@@ -136,3 +136,15 @@ def test_session_cookie_has_absolute_lifetime(client, officer):
     cookie = response.cookies["sessionid"]
     assert int(cookie["max-age"]) == 8 * 3600
     assert cookie["httponly"]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_user_name_longer_than_any_account_is_a_wrong_sign_in(client, officer, url):
+    """A 12,000-character user name is answered like a wrong password (the form again, 200),
+    without authenticating and so without a failed attempt that would not fit axes' column."""
+    from axes.models import AccessAttempt
+
+    response = client.post(url, {"username": "字" * 12_000, "password": "x"}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not AccessAttempt.objects.exists()
