@@ -72,3 +72,13 @@ def case_in(scenario):
         return scenario(**kwargs).run(PATHS[status])
 
     return build
+
+
+@pytest.fixture
+def client_as(client):
+    """`client_as(user)`: the test client signed in as `user`."""
+    def signed_in(user):
+        client.force_login(user)
+        return client
+
+    return signed_in

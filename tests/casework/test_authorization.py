@@ -223,16 +223,7 @@ def test_the_overdue_lists_use_the_same_rule(world):
 
 # --- the real endpoints ---------------------------------------------------------------------------
 
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
-def test_case_pages_answer_404_to_those_who_may_not_read(world, login):
+def test_case_pages_answer_404_to_those_who_may_not_read(world, client_as):
     """The case page, its persuasion page, its talk form and its documents: 404 for a negotiator
     not assigned to the case and for an officer of another squad; the assigned negotiator and
     the office-wide roles get the page."""
@@ -241,28 +232,28 @@ def test_case_pages_answer_404_to_those_who_may_not_read(world, login):
     urls = [reverse("casework:case_detail", args=[own.pk]), reverse("persuasion:case", args=[own.pk]),
             reverse("documents:case", args=[own.pk])]
     for url in urls:
-        assert login(people[R.NEGOTIATOR]).get(url).status_code == 404, url
-        assert login(world["stranger"]).get(url).status_code == 404, url
-        assert login(people[R.FIELD_OFFICER]).get(url).status_code == 200, url
-        assert login(people[R.LEGAL_REVIEWER]).get(url).status_code == 200, url
-    assert login(people[R.NEGOTIATOR]).get(reverse("persuasion:talk_new", args=[own.pk])).status_code == 404
-    assert login(people[R.NEGOTIATOR]).get(reverse("casework:case_detail", args=[case.pk])).status_code == 200
-    assert login(people[R.NEGOTIATOR]).get(reverse("persuasion:case", args=[case.pk])).status_code == 200
+        assert client_as(people[R.NEGOTIATOR]).get(url).status_code == 404, url
+        assert client_as(world["stranger"]).get(url).status_code == 404, url
+        assert client_as(people[R.FIELD_OFFICER]).get(url).status_code == 200, url
+        assert client_as(people[R.LEGAL_REVIEWER]).get(url).status_code == 200, url
+    assert client_as(people[R.NEGOTIATOR]).get(reverse("persuasion:talk_new", args=[own.pk])).status_code == 404
+    assert client_as(people[R.NEGOTIATOR]).get(reverse("casework:case_detail", args=[case.pk])).status_code == 200
+    assert client_as(people[R.NEGOTIATOR]).get(reverse("persuasion:case", args=[case.pk])).status_code == 200
 
 
-def test_the_case_list_shows_a_negotiator_only_their_cases(world, login):
-    response = login(world["people"][R.NEGOTIATOR]).get(reverse("casework:case_list"))
+def test_the_case_list_shows_a_negotiator_only_their_cases(world, client_as):
+    response = client_as(world["people"][R.NEGOTIATOR]).get(reverse("casework:case_list"))
     assert response.status_code == 200
     shown = {case.pk for case, _clock in response.context["rows"]}
     assert shown == {world["assigned"].pk}
 
 
-def test_attachments_are_served_only_to_those_who_read_the_case(world, login):
+def test_attachments_are_served_only_to_those_who_read_the_case(world, client_as):
     attachment = attachment_add(case=world["own"], actor=world["people"][R.FIELD_OFFICER], upload=png())
     url = reverse("attachment-download", args=[attachment.pk])
-    assert login(world["people"][R.NEGOTIATOR]).get(url).status_code == 404
-    assert login(world["stranger"]).get(url).status_code == 404
-    assert login(world["people"][R.SUPERVISOR]).get(url).status_code == 200
+    assert client_as(world["people"][R.NEGOTIATOR]).get(url).status_code == 404
+    assert client_as(world["stranger"]).get(url).status_code == 404
+    assert client_as(world["people"][R.SUPERVISOR]).get(url).status_code == 200
 
 
 def test_the_api_answers_404_to_a_negotiator_not_assigned(world):
@@ -281,33 +272,33 @@ def test_the_api_refuses_photos_from_roles_that_add_no_evidence(world):
 
 
 @pytest.mark.parametrize("role", [R.FIELD_OFFICER, R.NEGOTIATOR, R.LEGAL_REVIEWER])
-def test_office_pages_and_exports_refuse_other_roles(world, login, role):
+def test_office_pages_and_exports_refuse_other_roles(world, client_as, role):
     """The overdue review page and its export, the dashboard and its export, the persuasion
     analysis and its CSV: 403 for field officers, negotiators and the legal reviewer."""
-    client = login(world["people"][role])
+    client = client_as(world["people"][role])
     for url in (reverse("supervision:overdue"), reverse("supervision:overdue") + "?export=csv",
                 reverse("supervision:dashboard"), reverse("supervision:dashboard_export", args=["squads", "csv"]),
                 reverse("persuasion:analysis"), reverse("persuasion:analysis_csv")):
         assert client.get(url).status_code == 403, url
 
 
-def test_the_overdue_export_holds_only_the_supervisors_squad(world, login):
+def test_the_overdue_export_holds_only_the_supervisors_squad(world, client_as):
     now = timezone.now()
     for case in (world["own"], world["other"]):
         _lapsed_filing_clock(case, now, days_late=5)
-    response = login(world["people"][R.SUPERVISOR]).get(reverse("supervision:overdue") + "?export=csv")
+    response = client_as(world["people"][R.SUPERVISOR]).get(reverse("supervision:overdue") + "?export=csv")
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     assert world["own"].number in text and world["other"].number not in text
 
 
-def test_leads_are_refused_to_roles_that_do_not_register(world, login):
+def test_leads_are_refused_to_roles_that_do_not_register(world, client_as):
     for role in (R.NEGOTIATOR, R.LEGAL_REVIEWER, R.ADMINISTRATOR):
-        assert login(world["people"][role]).get(reverse("casework:lead_new")).status_code == 403, role
-    assert login(world["people"][R.FIELD_OFFICER]).get(reverse("casework:lead_new")).status_code == 200
+        assert client_as(world["people"][role]).get(reverse("casework:lead_new")).status_code == 403, role
+    assert client_as(world["people"][R.FIELD_OFFICER]).get(reverse("casework:lead_new")).status_code == 200
 
 
-def test_the_admin_is_the_administrators(world, login, squad):
+def test_the_admin_is_the_administrators(world, client_as, squad):
     """A negotiator, or a supervisor even with Django's staff flag, cannot open the admin nor edit
     holidays or squads there; an administrator (without the staff flag) can, and still cannot
     change a case's record."""
@@ -316,12 +307,12 @@ def test_the_admin_is_the_administrators(world, login, squad):
     supervisor.save()
     holiday_add = reverse("admin:casework_holidayyear_add")
     for user in (world["people"][R.NEGOTIATOR], supervisor):
-        client = login(user)
+        client = client_as(user)
         assert client.get("/admin/").status_code == 302
         assert client.get(holiday_add).status_code == 302
         client.post(reverse("admin:casework_squad_add"), {"name": "罗村中队", "code": "luocun"})
         assert not Squad.objects.filter(code="luocun").exists()
-    client = login(world["people"][R.ADMINISTRATOR])
+    client = client_as(world["people"][R.ADMINISTRATOR])
     assert client.get("/admin/").status_code == 200
     assert client.get(holiday_add).status_code == 200
     response = client.post(reverse("admin:casework_squad_add"), {"name": "罗村中队", "code": "luocun"})

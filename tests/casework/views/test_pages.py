@@ -36,15 +36,6 @@ def local(moment: dt.datetime) -> str:
 
 
 @pytest.fixture
-def client_as(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
 def started(scenario):
     """A case driven to a state through the services, with its process following it."""
 
