@@ -15,7 +15,16 @@ from django.utils import timezone, translation
 from casework.deadlines import periods
 from casework.deadlines.calendar import Computed, WorkingCalendar, end_of_day, local_date
 from casework.deadlines.history import CaseHistory
-from casework.models import ApprovalDecision, ApprovalStep, Case, CaseClock, CaseStatus, ClockKind, DecisionKind
+from casework.models import (
+    ApprovalDecision,
+    ApprovalStep,
+    Case,
+    CaseClock,
+    CasePeople,
+    CaseStatus,
+    ClockKind,
+    DecisionKind,
+)
 
 PERSUASION_STATES = {CaseStatus.PERSUADING, CaseStatus.SELF_DEMOLITION_COMMITTED, CaseStatus.SELF_DEMOLISHING}
 # Nothing is left to persuade about: no follow-up talk is due (a closed case's clocks are
@@ -233,11 +242,12 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
     # Rules are stored as part of the record, so in the office's language, not the viewer's.
     with translation.override("zh-hans"):
         clocks = compute_clocks(case, history, calendar)
+    people = CasePeople.of(case)
     with transaction.atomic():
         CaseClock.objects.filter(case=case).delete()
         CaseClock.objects.bulk_create(
             CaseClock.of_case(
-                case, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
+                case, people, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
                 is_window=c.is_window, unconfirmed=c.unconfirmed, rule=c.rule[:300], basis=c.basis,
             )
             for c in clocks.values()
@@ -249,6 +259,13 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
         Case.objects.filter(pk=case.pk).update(office_due_at=office_due_at)
         case.office_due_at = office_due_at
     return clocks
+
+
+def clocks_copy_people(*, case: Case) -> None:
+    """Copy the case's officers and negotiators onto its clocks after they were reassigned."""
+    people = CasePeople.of(case)
+    CaseClock.objects.filter(case=case).update(officer_ids=list(people.officer_ids),
+                                               negotiator_ids=list(people.negotiator_ids))
 
 
 def clocks_refresh_open_cases(*, batch_size: int = 500) -> int:

@@ -9,7 +9,7 @@ from casework.models.cases import (
     StructureType,
     ViolationKind,
 )
-from casework.models.clocks import CaseClock, ClockKind
+from casework.models.clocks import CaseClock, CasePeople, ClockKind
 from casework.models.documents import (
     AgencySetting,
     Document,
@@ -57,7 +57,7 @@ from casework.models.supervision import (
 
 __all__ = [
     "AccessChannel", "AgencySetting", "AnnualTarget", "ApiToken", "Approval", "Attachment", "AttachmentKind", "ApprovalDecision", "ApprovalStep", "CalendarException", "Case",
-    "CaseClock", "CaseEvent", "CaseFigureMonth", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
+    "CaseClock", "CaseEvent", "CasePeople", "CaseFigureMonth", "CaseNote", "CaseOutcome", "CaseSource", "CaseStatus", "ClockKind",
     "Community", "DecisionKind", "Document", "DocumentService", "DocumentSetting", "DocumentStatus",
     "DocumentType", "EventKind", "HolidayYear", "NumberSequence", "Party", "PartyKind",
     "Notification", "OpenCaseCount", "PartyStatement", "PeriodSetting", "PersonalDataAccess", "PeriodUnit", "ReminderThreshold", "Role", "ServiceMethod", "Squad",

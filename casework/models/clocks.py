@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +46,10 @@ class CaseClock(models.Model):
                                   verbose_name=_("community"))
     case_number = models.CharField(_("case number"), max_length=40)
     case_status = models.CharField(_("status"), max_length=30, choices=CaseStatus.choices)
+    # The case's officers and negotiators (user ids, alphabetical by name when written), so the
+    # whole office's overdue list needs neither the link tables nor a join per row.
+    officer_ids = models.JSONField(_("officers"), default=list, blank=True)
+    negotiator_ids = models.JSONField(_("negotiators"), default=list, blank=True)
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("ends at"), help_text=_("The first moment after the period."))
@@ -64,7 +70,8 @@ class CaseClock(models.Model):
             # every column the overdue review reads: index-only scans.
             models.Index(
                 fields=["due_at"],
-                include=["kind", "case", "squad", "community", "case_number", "case_status"],
+                include=["kind", "case", "squad", "community", "case_number", "case_status", "officer_ids",
+                         "negotiator_ids"],
                 condition=models.Q(satisfied_at__isnull=True, is_window=False) & ~models.Q(case_status="suspended"),
                 name="clock_overdue_due_idx",
             ),
@@ -76,7 +83,31 @@ class CaseClock(models.Model):
         return f"{self.case_id} {self.kind} → {self.due_at:%Y-%m-%d}"
 
     @classmethod
-    def of_case(cls, case: Case, **fields) -> CaseClock:
-        """An unsaved clock of `case` with the case's columns it copies filled in."""
+    def of_case(cls, case: Case, people: CasePeople | None = None, **fields) -> CaseClock:
+        """An unsaved clock of `case` with the case's columns it copies filled in (`people` read
+        from the case when not given)."""
+        people = people or CasePeople.of(case)
         return cls(case=case, squad_id=case.squad_id, community_id=case.community_id, case_number=case.number,
-                   case_status=case.status, **fields)
+                   case_status=case.status, officer_ids=list(people.officer_ids),
+                   negotiator_ids=list(people.negotiator_ids), **fields)
+
+
+@dataclass(frozen=True)
+class CasePeople:
+    """The ids of a case's officers and negotiators, each alphabetical by name, as clocks copy them."""
+
+    officer_ids: tuple[int, ...] = ()
+    negotiator_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, case: Case) -> CasePeople:
+        """Read from the case's link tables (one query)."""
+        officers = Case.officers.through.objects.filter(case_id=case.pk).values_list(
+            "user_id", "user__full_name", models.Value("officer"))
+        negotiators = Case.negotiators.through.objects.filter(case_id=case.pk).values_list(
+            "user_id", "user__full_name", models.Value("negotiator"))
+        found: dict[str, list[tuple[str, int]]] = {"officer": [], "negotiator": []}
+        for user_id, name, role in officers.union(negotiators, all=True):
+            found[role].append((name, user_id))
+        return cls(officer_ids=tuple(user_id for _name, user_id in sorted(found["officer"])),
+                   negotiator_ids=tuple(user_id for _name, user_id in sorted(found["negotiator"])))

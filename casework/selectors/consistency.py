@@ -1,10 +1,12 @@
 """Whether the recorded facts agree with each other (read-only; `manage.py check_consistency`).
 
-Three families of checks, each answering findings (never raising):
+Four families of checks, each answering findings (never raising):
 
 - the state and its events: a case's status is the to-state of its last state event
   (registration or transition, in the order they were recorded), and each transition starts
   where the previous one ended (from-state = previous to-state), beginning at registration;
+- clocks: every clock holds its case's squad, community, number, status and people, the
+  copies the overdue review reads (casework.deadlines.clocks.clocks_refresh writes them);
 - documents: every issued document has its number, its PDF, its size and its SHA-256
   fingerprint (optionally re-read from storage and compared), and none waits for rendering
   longer than a grace period;
@@ -27,7 +29,7 @@ from django.db.models import Count, F, Max, Min, Q, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, CaseStatus, Document, DocumentStatus, EventKind, NumberSequence
+from casework.models import Case, CaseClock, CaseEvent, CaseStatus, Document, DocumentStatus, EventKind, NumberSequence
 
 CASE_SERIES = "case"
 DOCUMENT_SERIES_PREFIX = "doc:"
@@ -112,6 +114,46 @@ def _check_status_matches_last_event(out: _Collector) -> int:
             out.add("cases.status", f"case {number}",
                     f"status {status} but the last state event ends in {recorded or '(none)'}")
     return checked
+
+
+# --- clocks ----------------------------------------------------------------------------------
+
+def _check_clock_copies(out: _Collector, *, chunk_size: int = 2000) -> int:
+    """Clocks copy their case's squad, community, number, status and people (clocks_refresh);
+    the overdue review and the reminders read the copies, so a stale one misleads them."""
+    stale = CaseClock.objects.filter(
+        ~Q(squad_id=F("case__squad_id")) | ~Q(community_id=F("case__community_id"))
+        | ~Q(case_number=F("case__number")) | ~Q(case_status=F("case__status")))
+    for number, kind in stale.values_list("case__number", "kind").order_by("id").iterator(
+            chunk_size=chunk_size):
+        out.add("clocks.case_columns", f"case {number} clock {kind}",
+                "squad, community, number or status differs from the case's (run recompute_clocks)")
+    case_ids = CaseClock.objects.values_list("case_id", flat=True).distinct().order_by("case_id")
+    checked, chunk = 0, []
+    for case_id in case_ids.iterator(chunk_size=chunk_size):
+        chunk.append(case_id)
+        if len(chunk) == chunk_size:
+            checked += _check_clock_people(out, chunk)
+            chunk = []
+    return checked + (_check_clock_people(out, chunk) if chunk else 0)
+
+
+def _check_clock_people(out: _Collector, case_ids: list[int]) -> int:
+    expected = {case_id: ([], []) for case_id in case_ids}
+    for position, field_name in enumerate(("officers", "negotiators")):
+        links = getattr(Case, field_name).through.objects.filter(case_id__in=case_ids).order_by(
+            "case_id", "user__full_name", "user_id")
+        for case_id, user_id in links.values_list("case_id", "user_id"):
+            expected[case_id][position].append(user_id)
+    clocks = CaseClock.objects.filter(case_id__in=case_ids).values_list(
+        "case_id", "case_number", "kind", "officer_ids", "negotiator_ids")
+    for case_id, number, kind, officer_ids, negotiator_ids in clocks:
+        officers, negotiators = expected[case_id]
+        # Renaming a person does not rewrite clocks, so compare the sets, not the order.
+        if set(officer_ids) != set(officers) or set(negotiator_ids) != set(negotiators):
+            out.add("clocks.people", f"case {number} clock {kind}",
+                    "its officers or negotiators differ from the case's (run recompute_clocks)")
+    return len(case_ids)
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -234,6 +276,7 @@ def consistency_report(*, pending_grace: dt.timedelta = dt.timedelta(minutes=10)
     checked = {
         "state events": _check_event_chain(out),
         "cases": _check_status_matches_last_event(out),
+        "cases with clocks": _check_clock_copies(out),
         "documents": _check_documents(out, pending_grace=pending_grace, verify_files=verify_files),
         "number series": _check_numbers(out),
     }

@@ -4,18 +4,19 @@ A clock is overdue at `as_of` when it is not satisfied, is not a party's window,
 (`due_at`, the first moment after the period) is at or before `as_of` (as Clock.has_lapsed
 says), and the case is not suspended. The partial index clock_overdue_due_idx serves exactly
 this filter and holds every column the rows need (squad, community, case number and status
-are copied onto the clock by clocks_refresh), so the office's overdue list is an index-only
-scan without a join; people and names are fetched once per query, not per row.
+and the ids of its officers and negotiators are copied onto the clock by clocks_refresh), so the
+office's overdue list is an index-only scan without a join; names are fetched once per query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from casework.deadlines.calendar import WorkingCalendar, end_of_day, local_date
 from casework.models import Case, CaseClock, CaseStatus, ClockKind, Community, Squad, User
@@ -143,33 +144,38 @@ def clock_overdue_queryset(
         last_allowed_end = end_of_day(local_date(as_of) - dt.timedelta(days=min_days))
         queryset = queryset.filter(due_at__lte=last_allowed_end)
     order = ORDERINGS.get(ordering, ORDERINGS["-days"])
-    # Sorting by person: the alphabetically first officer (negotiator) of the case, looked up
-    # per clock through the link table's case index rather than grouping every row.
+    # Sorting by person: the first officer (negotiator) the clock copies, its name looked up by
+    # primary key rather than through the link tables.
     if any("first_officer" in o for o in order):
-        queryset = queryset.annotate(first_officer=_first_person_name("officers"))
+        queryset = _first_person_name(queryset, "officer_ids", "first_officer")
     if any("first_negotiator" in o for o in order):
-        queryset = queryset.annotate(first_negotiator=_first_person_name("negotiators"))
+        queryset = _first_person_name(queryset, "negotiator_ids", "first_negotiator")
     return queryset.order_by(*order)
 
 
-def _first_person_name(field_name: str) -> Subquery:
-    through = getattr(Case, field_name).through
-    return Subquery(
-        through.objects.filter(case_id=OuterRef("case_id")).order_by("user__full_name").values("user__full_name")[:1]
-    )
+def _first_person_name(queryset: QuerySet[CaseClock], field_name: str, alias: str) -> QuerySet[CaseClock]:
+    """Annotate `alias`: the name of the first of the clock's copied people (alphabetical when
+    they were assigned), looked up by primary key."""
+    first_id = f"{alias}_id"
+    return queryset.alias(**{first_id: Cast(KeyTextTransform("0", field_name), BigIntegerField())}).annotate(
+        **{alias: Subquery(User.objects.filter(pk=OuterRef(first_id)).values("full_name")[:1])})
 
 
-_ROW_FIELDS = ("id", "kind", "due_at", "case_id", "case_number", "case_status", "squad_id", "community_id")
+_ROW_FIELDS = ("id", "kind", "due_at", "case_id", "case_number", "case_status", "squad_id", "community_id",
+               "officers_json", "negotiators_json")
 
 
 def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[OverdueClock]:
     """Evaluate a (possibly sliced) clock queryset into rows with their responsible people.
 
-    Six queries whatever the number of rows: the clocks (one index, no join), the officers,
-    the negotiators, their names, the squads' and the communities' names. Rows are built in
-    one pass from plain tuples; the clocks of one case share its (immutable) people.
+    Four queries whatever the number of rows: the clocks (one index, no join: they carry their
+    case's people), the people's names, the squads' and the communities' names. Rows are built
+    in one pass from plain tuples.
     """
-    values = list(queryset.values_list(*_ROW_FIELDS))
+    # The people come as JSON text and are decoded once per distinct list: a squad's cases share
+    # a few hundred combinations of officers, so tens of thousands of rows need few decodings.
+    values = list(queryset.annotate(officers_json=Cast("officer_ids", TextField()),
+                                    negotiators_json=Cast("negotiator_ids", TextField())).values_list(*_ROW_FIELDS))
     if not values:
         return []
     today = local_date(as_of)
@@ -178,35 +184,17 @@ def clock_rows(queryset: QuerySet[CaseClock], *, as_of: dt.datetime) -> list[Ove
             for due_at in {v[2] for v in values}}
     squad_names = dict(Squad.objects.filter(pk__in={v[6] for v in values}).values_list("pk", "name"))
     community_names = dict(Community.objects.filter(pk__in={v[7] for v in values}).values_list("pk", "name"))
-    if queryset.query.is_sliced:
-        case_ids = list({v[3] for v in values})
-    elif connection.vendor == "postgresql":
-        # Tens of thousands of ids as one array parameter: probed through the link table's case
-        # index, without re-running the clock query or binding one parameter per id.
-        case_ids = RawSQL("SELECT unnest(%s::bigint[])", [list({v[3] for v in values})])
-    else:
-        case_ids = queryset.order_by().values("case_id")
-    links = {}
-    for field_name in ("officers", "negotiators"):
-        through = getattr(Case, field_name).through
-        links[field_name] = list(through.objects.filter(case_id__in=case_ids).values_list("case_id", "user_id"))
-    # People are few (a few dozen per squad): fetch their names once rather than join per link.
-    user_ids = {user_id for pairs in links.values() for _case_id, user_id in pairs}
+    id_lists = {text: json.loads(text) for text in {v[8] for v in values} | {v[9] for v in values}}
+    user_ids = {user_id for ids in id_lists.values() for user_id in ids}
     names = {pk: Person(pk, full_name or username) for pk, full_name, username in
              User.objects.filter(pk__in=user_ids).values_list("pk", "full_name", "username")}
-    rank = {person.id: i for i, person in enumerate(sorted(names.values(), key=lambda p: (p.name, p.id)))}
-    people: dict[str, dict[int, tuple[Person, ...]]] = {}
-    for field_name, pairs in links.items():
-        per_case: dict[int, list[Person]] = {}
-        for case_id, user_id in sorted(pairs, key=lambda pair: rank[pair[1]]):
-            per_case.setdefault(case_id, []).append(names[user_id])
-        people[field_name] = {case_id: tuple(persons) for case_id, persons in per_case.items()}
-    officers, negotiators = people["officers"], people["negotiators"]
+    # Names are shown in alphabetical order (the stored order is that of when they were assigned).
+    people = {text: tuple(sorted((names[pk] for pk in ids if pk in names), key=lambda p: (p.name, p.id)))
+              for text, ids in id_lists.items()}
     return [
         OverdueClock(clock_id, kind, due_at, case_id, number, status, squad_id, squad_names[squad_id], community_id,
-                     community_names[community_id], days[due_at], officers.get(case_id, ()),
-                     negotiators.get(case_id, ()))
-        for clock_id, kind, due_at, case_id, number, status, squad_id, community_id in values
+                     community_names[community_id], days[due_at], people[officers], people[negotiators])
+        for clock_id, kind, due_at, case_id, number, status, squad_id, community_id, officers, negotiators in values
     ]
 
 

@@ -12,7 +12,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from casework.authorization import refusal
 from casework.deadlines.calendar import local_date
-from casework.deadlines.clocks import clocks_refresh
+from casework.deadlines.clocks import clocks_copy_people, clocks_refresh
 from casework.deadlines.history import CaseHistory
 from casework.errors import ConcurrentChange, GuardFailure, GuardsFailed, InvalidInput, NotAllowed
 from casework.models import (
@@ -490,6 +490,7 @@ def case_assign_officers(*, case: Case, actor: User, officers: list[User], reaso
         raise InvalidInput(message, fields={"officers": [message]})
     with transaction.atomic():
         case.officers.set(officers)
+        clocks_copy_people(case=case)
         CaseEvent.objects.create(case=case, kind=EventKind.ASSIGNMENT, actor=actor, occurred_at=timezone.now(),
                                  data={"officers": _jsonable_people(officers), "reason": reason})
     return case

@@ -124,3 +124,16 @@ def test_a_case_number_that_does_not_read_its_sequence_is_reported(data_set):
     lead = data_set[0]
     Case.objects.filter(pk=lead.pk).update(number="〔2020〕第9999号")
     assert checks_found() == {"numbers.text"}
+
+
+def test_clocks_that_no_longer_copy_their_case_are_reported(data_set):
+    """A clock whose status or people differ from its case's misleads the overdue review."""
+    from casework.models import CaseClock
+
+    decided = data_set[1]
+    CaseClock.objects.filter(case=decided, kind="decision").update(case_status=CaseStatus.FILED)
+    CaseClock.objects.filter(case=decided, kind="self_demolition").update(officer_ids=[])
+    report = consistency_report()
+    assert report.counts == {"clocks.case_columns": 1, "clocks.people": 1}
+    assert report.checked["cases with clocks"] == 1
+    assert all(decided.number in str(finding) for finding in report.findings)

@@ -190,7 +190,8 @@ class Command(BaseCommand):
             password=password, full_name=self._name(), is_legal_reviewer=True, email="gen-reviewer@example.org"))
         self.head = User.objects.get(username="gen-head").pk
         self.communities = list(Community.objects.values_list("pk", "squad_id", "name"))
-        staff = list(User.objects.filter(squad__isnull=False, is_active=True)
+        # Alphabetical by name, the order clocks copy a case's people in (CasePeople).
+        staff = list(User.objects.filter(squad__isnull=False, is_active=True).order_by("full_name", "pk")
                      .values_list("pk", "squad_id", "is_field_officer", "is_negotiator", "is_supervisor"))
         self.officers, self.negotiators, self.supervisors = {}, {}, {}
         for pk, squad_id, officer, negotiator, supervisor in staff:
@@ -271,7 +272,8 @@ class Command(BaseCommand):
             party_name = self._name()
             parties.append((party_id, "person", party_name, "", f"13{rng.randint(100000000, 999999999)}", location))
             area = Decimal(min(5000.0, max(5.0, rng.lognormvariate(4.6, 0.9)))).quantize(Decimal("0.01"))
-            squad_officers = rng.sample(self.officers[squad_id], 2)
+            squad_officers = [self.officers[squad_id][i]  # kept in name order
+                              for i in sorted(rng.sample(range(len(self.officers[squad_id])), 2))]
             negotiator = rng.choice(self.negotiators[squad_id])
             supervisor = self.supervisors[squad_id][0]
             actor_for = {"file": supervisor, "dismiss": supervisor, "decide": supervisor, "assign_negotiators": supervisor,
@@ -365,7 +367,9 @@ class Command(BaseCommand):
             if status == S.CLOSED and closed_at is None:
                 closed_at = moments[-1][1]
             number = format_case_number(year, sequence)
-            case_columns = (squad_id, community_id, number, status)
+            case_columns = (squad_id, community_id, number, status,
+                            json.dumps(squad_officers if "inspect" in times else []),
+                            json.dumps([negotiator] if "assign_negotiators" in times else []))
             case_clocks = self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at,
                                        case_columns)
             clocks.extend(case_clocks)
@@ -403,7 +407,8 @@ class Command(BaseCommand):
                 "recorded_at", "data"], events)
             self._copy(raw, "casework_caseclock", [
                 "id", "case_id", "kind", "started_at", "due_at", "satisfied_at", "is_window", "unconfirmed", "rule",
-                "basis", "squad_id", "community_id", "case_number", "case_status"], clocks)
+                "basis", "squad_id", "community_id", "case_number", "case_status", "officer_ids", "negotiator_ids"],
+                       clocks)
             self._copy(raw, Case.officers.through._meta.db_table, ["id", "case_id", "user_id"], officers)
             self._copy(raw, Case.negotiators.through._meta.db_table, ["id", "case_id", "user_id"], negotiators)
             self._copy(raw, "casework_document", [

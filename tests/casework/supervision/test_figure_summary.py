@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from casework.deadlines.calendar import BEIJING
-from casework.models import CaseClock, CaseFigureMonth, CaseStatus, Community, OpenCaseCount
+from casework.models import CaseClock, CaseFigureMonth, CasePeople, CaseStatus, Community, OpenCaseCount
 from casework.scenarios import (
     DAYS_NEEDED_FOR_FORCED_PATH,
     DISMISSED_PATH,
@@ -34,10 +34,20 @@ CHOICES = [
 
 
 def _clocks_copy_their_case() -> bool:
-    """Every clock holds its case's squad, community, number and status (clocks_refresh copies them)."""
-    return not CaseClock.objects.filter(
-        ~Q(squad_id=F("case__squad_id")) | ~Q(community_id=F("case__community_id"))
-        | ~Q(case_number=F("case__number")) | ~Q(case_status=F("case__status"))).exists()
+    """Every clock holds its case's squad, community, number, status and people (clocks_refresh
+    copies them)."""
+    if CaseClock.objects.filter(
+            ~Q(squad_id=F("case__squad_id")) | ~Q(community_id=F("case__community_id"))
+            | ~Q(case_number=F("case__number")) | ~Q(case_status=F("case__status"))).exists():
+        return False
+    people = {}
+    for clock in CaseClock.objects.select_related("case"):
+        if clock.case_id not in people:
+            people[clock.case_id] = CasePeople.of(clock.case)
+        expected = people[clock.case_id]
+        if (tuple(clock.officer_ids), tuple(clock.negotiator_ids)) != (expected.officer_ids, expected.negotiator_ids):
+            return False
+    return True
 
 
 def _figures(year, user):

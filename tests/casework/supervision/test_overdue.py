@@ -115,3 +115,49 @@ def test_due_soon_is_two_working_days_ahead(case_in):
         assert case.pk in {r.case_id for r in clock_list_due_soon(as_of=soon_from)}
     assert case.pk in {r.case_id for r in clock_list_due_soon(as_of=clock.due_at - dt.timedelta(seconds=1))}
     assert case.pk not in {r.case_id for r in clock_list_due_soon(as_of=clock.due_at)}
+
+
+@pytest.mark.django_db
+def test_overdue_rows_follow_reassigned_officers(case_in, cast, squad):
+    """Clocks copy the case's people: after a reassignment the rows, the officer filter and the
+    ordering by officer show the new officers, names in alphabetical order."""
+    from casework.services.cases import case_assign_officers
+
+    filed = case_in(CaseStatus.FILED)
+    moment = timezone.now() + dt.timedelta(days=800)
+    [row] = [r for r in clock_list_overdue(as_of=moment) if r.case_id == filed.pk]
+    assert [p.id for p in row.officers] == [cast.officer.pk, cast.officer2.pk]
+    alpha = make_user("甲队员", squad, is_field_officer=True, certificate_number="44060123009")
+    case_assign_officers(case=filed, actor=cast.supervisor, officers=[cast.officer2, alpha], reason="调岗")
+    [row] = [r for r in clock_list_overdue(as_of=moment) if r.case_id == filed.pk]
+    assert [p.name for p in row.officers] == sorted([cast.officer2.full_name, alpha.full_name])
+    assert filed.pk not in {r.case_id for r in clock_list_overdue(as_of=moment, officer=cast.officer.pk)}
+    assert filed.pk in {r.case_id for r in clock_list_overdue(as_of=moment, officer=alpha.pk)}
+    other = case_in(CaseStatus.FILED)  # officer1 and officer2
+    by_officer = [r.case_id for r in clock_list_overdue(as_of=moment, ordering="officer")]
+    assert by_officer.index(other.pk) < by_officer.index(filed.pk)  # "officer1" < "officer2"
+    by_officer = [r.case_id for r in clock_list_overdue(as_of=moment, ordering="-officer")]
+    assert by_officer.index(filed.pk) < by_officer.index(other.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_copies_people_onto_existing_clocks(case_in, cast):
+    """Migration 0014 fills the people of clocks written before it, as clocks_refresh would."""
+    import importlib
+
+    from django.db import connection
+
+    from casework.models import CasePeople
+
+    persuading = case_in(CaseStatus.PERSUADING)
+    filed = case_in(CaseStatus.FILED)
+    CaseClock.objects.update(officer_ids=[], negotiator_ids=[])
+    migration = importlib.import_module("casework.migrations.0014_clock_people")
+    with connection.schema_editor() as editor:
+        migration.copy_people_onto_clocks(None, editor)
+    for case in (persuading, filed):
+        people = CasePeople.of(case)
+        assert people.officer_ids and (people.negotiator_ids or case is filed)
+        for clock in CaseClock.objects.filter(case=case):
+            assert (tuple(clock.officer_ids), tuple(clock.negotiator_ids)) == (
+                people.officer_ids, people.negotiator_ids)
