@@ -264,8 +264,7 @@ def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: 
 def clocks_copy_people(*, case: Case) -> None:
     """Copy the case's officers and negotiators onto its clocks after they were reassigned."""
     people = CasePeople.of(case)
-    CaseClock.objects.filter(case=case).update(officer_ids=list(people.officer_ids),
-                                               negotiator_ids=list(people.negotiator_ids))
+    CaseClock.objects.filter(case=case).update(**people.clock_fields())
 
 
 def clocks_refresh_open_cases(*, batch_size: int = 500) -> int:

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case, CaseStatus
-from casework.models.people import Community, Squad
+from casework.models.people import Community, Squad, User
 
 
 class ClockKind(models.TextChoices):
@@ -50,6 +50,11 @@ class CaseClock(models.Model):
     # whole office's overdue list needs neither the link tables nor a join per row.
     officer_ids = models.JSONField(_("officers"), default=list, blank=True)
     negotiator_ids = models.JSONField(_("negotiators"), default=list, blank=True)
+    # The first of each (the review page sorts by them with a join, not a lookup per row).
+    first_officer = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      db_index=False, verbose_name=_("officer"))
+    first_negotiator = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                         db_index=False, verbose_name=_("negotiator"))
     kind = models.CharField(_("clock"), max_length=30, choices=ClockKind.choices)
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("ends at"), help_text=_("The first moment after the period."))
@@ -67,11 +72,12 @@ class CaseClock(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="clock_unique_kind_per_case")]
         indexes = [
             # Clocks that can make a case late (running, not a window, case not suspended), with
-            # every column the overdue review reads: index-only scans.
+            # every column the overdue review reads, the primary key included (rows are ordered by
+            # it after the end): index-only scans.
             models.Index(
                 fields=["due_at"],
-                include=["kind", "case", "squad", "community", "case_number", "case_status", "officer_ids",
-                         "negotiator_ids"],
+                include=["id", "kind", "case", "squad", "community", "case_number", "case_status", "officer_ids",
+                         "negotiator_ids", "first_officer", "first_negotiator"],
                 condition=models.Q(satisfied_at__isnull=True, is_window=False) & ~models.Q(case_status="suspended"),
                 name="clock_overdue_due_idx",
             ),
@@ -88,8 +94,7 @@ class CaseClock(models.Model):
         from the case when not given)."""
         people = people or CasePeople.of(case)
         return cls(case=case, squad_id=case.squad_id, community_id=case.community_id, case_number=case.number,
-                   case_status=case.status, officer_ids=list(people.officer_ids),
-                   negotiator_ids=list(people.negotiator_ids), **fields)
+                   case_status=case.status, **people.clock_fields(), **fields)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,12 @@ class CasePeople:
 
     officer_ids: tuple[int, ...] = ()
     negotiator_ids: tuple[int, ...] = ()
+
+    def clock_fields(self) -> dict:
+        """The clock's columns that hold these people."""
+        return {"officer_ids": list(self.officer_ids), "negotiator_ids": list(self.negotiator_ids),
+                "first_officer_id": self.officer_ids[0] if self.officer_ids else None,
+                "first_negotiator_id": self.negotiator_ids[0] if self.negotiator_ids else None}
 
     @classmethod
     def of(cls, case: Case) -> CasePeople:

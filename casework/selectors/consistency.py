@@ -146,11 +146,13 @@ def _check_clock_people(out: _Collector, case_ids: list[int]) -> int:
         for case_id, user_id in links.values_list("case_id", "user_id"):
             expected[case_id][position].append(user_id)
     clocks = CaseClock.objects.filter(case_id__in=case_ids).values_list(
-        "case_id", "case_number", "kind", "officer_ids", "negotiator_ids")
-    for case_id, number, kind, officer_ids, negotiator_ids in clocks:
+        "case_id", "case_number", "kind", "officer_ids", "negotiator_ids", "first_officer_id", "first_negotiator_id")
+    for case_id, number, kind, officer_ids, negotiator_ids, first_officer, first_negotiator in clocks:
         officers, negotiators = expected[case_id]
         # Renaming a person does not rewrite clocks, so compare the sets, not the order.
-        if set(officer_ids) != set(officers) or set(negotiator_ids) != set(negotiators):
+        if (set(officer_ids) != set(officers) or set(negotiator_ids) != set(negotiators)
+                or first_officer != (officer_ids[0] if officer_ids else None)
+                or first_negotiator != (negotiator_ids[0] if negotiator_ids else None)):
             out.add("clocks.people", f"case {number} clock {kind}",
                     "its officers or negotiators differ from the case's (run recompute_clocks)")
     return len(case_ids)

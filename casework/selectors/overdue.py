@@ -14,8 +14,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, TextField
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
 from casework.deadlines.calendar import WorkingCalendar, end_of_day, local_date
@@ -28,16 +27,18 @@ ORDERINGS = {
     "-days": ("-due_at", "-id"),
     "clock": ("kind", "due_at", "id"),
     "-clock": ("-kind", "due_at", "id"),
-    "case": ("case__year", "case__sequence", "kind"),
-    "-case": ("-case__year", "-case__sequence", "kind"),
+    # Cases in the order they were registered, i.e. of their numbers within a year; sorting by
+    # the cases' year and sequence would join a million cases (seconds).
+    "case": ("case_id", "kind"),
+    "-case": ("-case_id", "kind"),
     "community": ("community__name", "due_at", "id"),
     "-community": ("-community__name", "due_at", "id"),
     "squad": ("squad__code", "due_at", "id"),
     "-squad": ("-squad__code", "due_at", "id"),
-    "officer": ("first_officer", "due_at", "id"),
-    "-officer": ("-first_officer", "due_at", "id"),
-    "negotiator": ("first_negotiator", "due_at", "id"),
-    "-negotiator": ("-first_negotiator", "due_at", "id"),
+    "officer": ("first_officer__full_name", "due_at", "id"),
+    "-officer": ("-first_officer__full_name", "due_at", "id"),
+    "negotiator": ("first_negotiator__full_name", "due_at", "id"),
+    "-negotiator": ("-first_negotiator__full_name", "due_at", "id"),
 }
 # Days past the end of the period after which the supervisor is told.
 SUPERVISOR_AFTER_DAYS = 3
@@ -144,21 +145,7 @@ def clock_overdue_queryset(
         last_allowed_end = end_of_day(local_date(as_of) - dt.timedelta(days=min_days))
         queryset = queryset.filter(due_at__lte=last_allowed_end)
     order = ORDERINGS.get(ordering, ORDERINGS["-days"])
-    # Sorting by person: the first officer (negotiator) the clock copies, its name looked up by
-    # primary key rather than through the link tables.
-    if any("first_officer" in o for o in order):
-        queryset = _first_person_name(queryset, "officer_ids", "first_officer")
-    if any("first_negotiator" in o for o in order):
-        queryset = _first_person_name(queryset, "negotiator_ids", "first_negotiator")
     return queryset.order_by(*order)
-
-
-def _first_person_name(queryset: QuerySet[CaseClock], field_name: str, alias: str) -> QuerySet[CaseClock]:
-    """Annotate `alias`: the name of the first of the clock's copied people (alphabetical when
-    they were assigned), looked up by primary key."""
-    first_id = f"{alias}_id"
-    return queryset.alias(**{first_id: Cast(KeyTextTransform("0", field_name), BigIntegerField())}).annotate(
-        **{alias: Subquery(User.objects.filter(pk=OuterRef(first_id)).values("full_name")[:1])})
 
 
 _ROW_FIELDS = ("id", "kind", "due_at", "case_id", "case_number", "case_status", "squad_id", "community_id",

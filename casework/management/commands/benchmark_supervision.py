@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.models import Case, User
-from casework.selectors.overdue import clock_list_overdue
+from casework.selectors.overdue import ORDERINGS, clock_list_overdue
 from casework.selectors.stats import case_year_figures
 
 
@@ -52,7 +52,8 @@ class Command(BaseCommand):
         for label, user in (("head of office", head_user), ("squad supervisor", supervisor_user)):
             client = Client()
             client.force_login(user)
-            for url in ("/overdue/", "/overdue/?ordering=officer", "/overdue/?page=20"):
+            orderings = [f"/overdue/?ordering={key}" for key in ORDERINGS if key != "-days"]  # "-days": the default
+            for url in ("/overdue/", "/overdue/?page=20", *orderings):
                 self.measure(f"GET {url} as {label}", lambda c=client, u=url: self._get(c, u))
             for url in ("/dashboard/", f"/dashboard/?year={year - 1}"):
                 # cold: the figures computed for every request; warm: from the 15-minute cache

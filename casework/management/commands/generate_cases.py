@@ -367,9 +367,11 @@ class Command(BaseCommand):
             if status == S.CLOSED and closed_at is None:
                 closed_at = moments[-1][1]
             number = format_case_number(year, sequence)
-            case_columns = (squad_id, community_id, number, status,
-                            json.dumps(squad_officers if "inspect" in times else []),
-                            json.dumps([negotiator] if "assign_negotiators" in times else []))
+            case_officers = squad_officers if "inspect" in times else []
+            case_negotiators = [negotiator] if "assign_negotiators" in times else []
+            case_columns = (squad_id, community_id, number, status, json.dumps(case_officers),
+                            json.dumps(case_negotiators), case_officers[0] if case_officers else None,
+                            case_negotiators[0] if case_negotiators else None)
             case_clocks = self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at,
                                        case_columns)
             clocks.extend(case_clocks)
@@ -407,7 +409,8 @@ class Command(BaseCommand):
                 "recorded_at", "data"], events)
             self._copy(raw, "casework_caseclock", [
                 "id", "case_id", "kind", "started_at", "due_at", "satisfied_at", "is_window", "unconfirmed", "rule",
-                "basis", "squad_id", "community_id", "case_number", "case_status", "officer_ids", "negotiator_ids"],
+                "basis", "squad_id", "community_id", "case_number", "case_status", "officer_ids", "negotiator_ids",
+                "first_officer_id", "first_negotiator_id"],
                        clocks)
             self._copy(raw, Case.officers.through._meta.db_table, ["id", "case_id", "user_id"], officers)
             self._copy(raw, Case.negotiators.through._meta.db_table, ["id", "case_id", "user_id"], negotiators)

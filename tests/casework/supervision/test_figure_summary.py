@@ -45,7 +45,7 @@ def _clocks_copy_their_case() -> bool:
         if clock.case_id not in people:
             people[clock.case_id] = CasePeople.of(clock.case)
         expected = people[clock.case_id]
-        if (tuple(clock.officer_ids), tuple(clock.negotiator_ids)) != (expected.officer_ids, expected.negotiator_ids):
+        if {f: getattr(clock, f) for f in expected.clock_fields()} != expected.clock_fields():
             return False
     return True
 
