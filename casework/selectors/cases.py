@@ -43,7 +43,9 @@ def case_get(*, user: User, pk: int) -> Case:
 
 
 def _running_clocks(now: dt.datetime):
-    return CaseClock.objects.filter(satisfied_at__isnull=True).order_by("is_window", "due_at")
+    # Only what most_urgent_clock and clock_view read: a list row needs no copied case columns.
+    return (CaseClock.objects.filter(satisfied_at__isnull=True).order_by("is_window", "due_at")
+            .only("case_id", "kind", "due_at", "satisfied_at", "is_window", "unconfirmed", "basis"))
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -96,7 +98,8 @@ def case_list(*, user: User, filters: CaseFilters, now: dt.datetime | None = Non
     if text and not search_too_short(text):
         cases = cases.filter(case_text_q(text))
     return (
-        cases.select_related("party", "squad", "community")
+        # The search column is a long text no row shows.
+        cases.select_related("party", "squad", "community").defer("search_bigrams")
         .prefetch_related(Prefetch("clocks", queryset=_running_clocks(now), to_attr="running_clocks"))
         .order_by("-year", "-sequence")
     )

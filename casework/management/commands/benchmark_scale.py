@@ -149,15 +149,15 @@ INSERT INTO casework_caseevent (case_id, kind, transition, from_status, to_statu
 SELECT id, 'transition', %s, %s, %s, %s, now(), now(), '{}'::jsonb FROM moved
 """
 
+# The same rows as the overdue selector: each clock with its case's number, status, squad and
+# community names and the ids of its officers and negotiators (their few dozen names are one
+# more look-up in both).
 _OVERDUE_SQL = """
-SELECT k.id, k.kind, k.due_at, c.id, c.number, c.status, c.squad_id, s.name, c.community_id, cm.name,
-  (SELECT json_agg(u.full_name ORDER BY u.full_name) FROM casework_case_officers o
-     JOIN casework_user u ON u.id = o.user_id WHERE o.case_id = c.id) AS officers,
-  (SELECT json_agg(u.full_name ORDER BY u.full_name) FROM casework_case_negotiators o
-     JOIN casework_user u ON u.id = o.user_id WHERE o.case_id = c.id) AS negotiators
-FROM casework_caseclock k JOIN casework_case c ON c.id = k.case_id
-JOIN casework_squad s ON s.id = c.squad_id JOIN casework_community cm ON cm.id = c.community_id
-WHERE k.satisfied_at IS NULL AND NOT k.is_window AND k.due_at <= %s AND c.status <> 'suspended'
+SELECT k.id, k.kind, k.due_at, k.case_id, k.case_number, k.case_status, k.squad_id, s.name, k.community_id, cm.name,
+  k.officer_ids::text, k.negotiator_ids::text
+FROM casework_caseclock k
+JOIN casework_squad s ON s.id = k.squad_id JOIN casework_community cm ON cm.id = k.community_id
+WHERE k.satisfied_at IS NULL AND NOT k.is_window AND k.due_at <= %s AND k.case_status <> 'suspended'
 ORDER BY k.due_at DESC, k.id DESC
 """
 
