@@ -33,7 +33,7 @@ from casework.selectors.cases import CaseFilters, CasePaginator, case_list, case
 from casework.selectors.overdue import clock_overdue_queryset
 from casework.selectors.people import communities_visible, people_visible, squads_visible
 from casework.selectors.persuasion import case_talks
-from casework.selectors.stats import can_see_dashboard, case_year_figures_cached
+from casework.selectors.stats import can_see_dashboard, case_year_figures
 from casework.selectors.transitions import case_available_transitions
 from casework.services.api_tokens import api_token_issue, api_token_revoke
 from casework.services.approvals import approval_record
@@ -460,13 +460,13 @@ class StatsView(ApiView):
     def get(self, request):
         """The supervisors' dashboard figures for a year (default: this year, Beijing time), over
         your squad (supervisors) or the whole office (head of office, administrators), as the
-        dashboard page shows them: they may be up to 15 minutes old (`computed_at`)."""
+        dashboard page shows them, as of `computed_at` (read for every request)."""
         query = self.query(s.StatsQuerySerializer)
         year = query.get("year") or local_date(timezone.now()).year
         squad = query.get("squad")
         if squad and not squads_visible(user=request.user).filter(pk=squad).exists():
             raise exceptions.ValidationError({"squad": [gettext("No such squad among those you may see.")]})
-        figures = case_year_figures_cached(year=year, user=request.user, squad=squad)
+        figures = case_year_figures(year=year, user=request.user, squad=squad)
         return Response(s.StatsSerializer(figures).data)
 
 

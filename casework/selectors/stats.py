@@ -186,24 +186,3 @@ def _scope_squads(user: User | None, squad: int | None):
     if squad:
         queryset = queryset.filter(pk=squad)
     return list(queryset)
-
-
-# Reading the summary rows is cheap; pages still share a copy for FIGURES_CACHE_SECONDS so many
-# supervisors opening the dashboard do not each render the same figures (the page says when).
-FIGURES_CACHE_SECONDS = 15 * 60
-
-
-def case_year_figures_cached(*, year: int, user: User | None = None, squad: int | None = None) -> YearFigures:
-    """`case_year_figures` through the cache, keyed by year and the squads the user may see."""
-    from django.core.cache import cache
-
-    if user is None or user.sees_all_squads:
-        scope = "office"
-    else:
-        scope = f"squad-{user.squad_id}"
-    key = f"casework:year-figures:v1:{year}:{scope}:{squad or 'all'}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = case_year_figures(year=year, user=user, squad=squad)
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
-    return figures

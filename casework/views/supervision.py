@@ -21,7 +21,7 @@ from casework.forms.fields import LARGEST_ID, IdChoiceField, IdsChoiceField
 from casework.models import Case, ClockKind, Community, Squad, User
 from casework.selectors.notifications import notification_list
 from casework.selectors.overdue import ORDERINGS, can_review_overdue, clock_overdue_queryset, clock_rows
-from casework.selectors.stats import case_year_figures_cached
+from casework.selectors.stats import case_year_figures
 from casework.services.reminders import notification_mark_read
 from casework.services.supervision import cases_reassign_officers, overdue_review_note_add
 from casework.views.charts import bar_chart
@@ -233,7 +233,7 @@ def _dashboard_scope(request):
 @login_required
 def dashboard(request):
     user, year, squad, squads = _dashboard_scope(request)
-    figures = case_year_figures_cached(year=year, user=user, squad=squad)
+    figures = case_year_figures(year=year, user=user, squad=squad)
     tables = dashboard_tables(figures)
     month_labels = [f"{g.key}" for g in figures.by_month]
     charts = {
@@ -263,7 +263,7 @@ def dashboard(request):
 def dashboard_export(request, table: str, file_format: str):
     user, year, squad, _squads = _dashboard_scope(request)
     _require_export(request)
-    tables = dashboard_tables(case_year_figures_cached(year=year, user=user, squad=squad))
+    tables = dashboard_tables(case_year_figures(year=year, user=user, squad=squad))
     if table not in tables or file_format not in ("csv", "xlsx"):
         raise Http404
     chosen = tables[table]

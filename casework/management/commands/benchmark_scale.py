@@ -9,7 +9,7 @@ Measures: the case list (page 1 and page --page) unfiltered and with each filter
 squad, community, overdue, search), the list page as served (GET), the case page (selector and
 GET), the available-transitions selector, each transition (in a transaction rolled back
 afterwards, so nothing is kept and no document is rendered: rendering is queued on commit),
-the overdue selector, the dashboard (cold cache), the stats API, and the search by party name
+the overdue selector, the dashboard, the stats API, and the search by party name
 and by address.
 
 Targets (issue 10, 2 cores, 1,000,000 cases): case list and case page p95 ≤ 150 ms; available
@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 from django.db.models import F
@@ -571,18 +570,8 @@ class Command(BaseCommand):
         figures_sql = _sql(_YEAR_FIGURES_SQL, {"start": start, "end": end})
         self.measure(f"year figures selector {year}", lambda: case_year_figures(year=year), figures_sql)
 
-        def dashboard():
-            cache.clear()  # cold: the figures computed for the request
-            return self._get(f"{reverse('supervision:dashboard')}?year={year}")()
-
-        self.measure("dashboard GET, cold cache", dashboard, figures_sql)
-        self.measure("dashboard GET, warm cache", self._get(f"{reverse('supervision:dashboard')}?year={year}"), figures_sql)
-
-        def stats_api():
-            cache.clear()
-            return self._get(f"{reverse('api:stats')}?year={year}")()
-
-        self.measure("stats API GET, cold cache", stats_api, figures_sql)
+        self.measure("dashboard GET", self._get(f"{reverse('supervision:dashboard')}?year={year}"), figures_sql)
+        self.measure("stats API GET", self._get(f"{reverse('api:stats')}?year={year}"), figures_sql)
 
     # --- output ----------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import statistics
 import time
 
-from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
 from django.test import Client
@@ -56,13 +55,9 @@ class Command(BaseCommand):
             for url in ("/overdue/", "/overdue/?page=20", *orderings):
                 self.measure(f"GET {url} as {label}", lambda c=client, u=url: self._get(c, u))
             for url in ("/dashboard/", f"/dashboard/?year={year - 1}"):
-                # cold: the figures computed for every request; warm: from the 15-minute cache
-                self.measure(f"GET {url} as {label}, cold", lambda c=client, u=url: self._get(c, u, cold=True))
-                self.measure(f"GET {url} as {label}, warm", lambda c=client, u=url: self._get(c, u))
+                self.measure(f"GET {url} as {label}", lambda c=client, u=url: self._get(c, u))
 
-    def _get(self, client, url, cold=False):
-        if cold:
-            cache.clear()
+    def _get(self, client, url):
         response = client.get(url)
         if response.status_code != 200:
             raise CommandError(f"{url} answered {response.status_code}")

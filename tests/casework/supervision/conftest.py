@@ -50,7 +50,7 @@ def year_data(scenario, squad) -> YearData:
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """The dashboard caches figures; every test starts without them."""
+    """The calendar and period settings are cached; every test starts without them."""
     from django.core.cache import cache
 
     cache.clear()

@@ -125,7 +125,7 @@ def test_query_counts_do_not_grow_with_rows(client, case_in, cast, year_data):
     login(client, cast.head)
 
     def count(url):
-        cache.clear()  # count the queries that compute the figures, not the cached copy
+        cache.clear()  # the calendar and period settings are cached too: count from cold
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         return len(queries)
@@ -166,3 +166,18 @@ def test_notifications_badge_and_mark_read(client, case_in, cast):
     assert mine.read_at is None
     client.post(reverse("supervision:notifications"))
     assert not Notification.objects.filter(recipient=cast.supervisor, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_a_change_at_once(client, case_in, cast, year_data):
+    """The figures are read for every request (from the summary rows), never a stale copy."""
+    login(client, cast.head)
+    url = DASHBOARD + f"?year={year_data.year}"
+
+    def filed_open():
+        return {state: count for state, _label, count in client.get(url).context["figures"].open_by_state}[
+            CaseStatus.FILED]
+
+    before = filed_open()
+    case_in(CaseStatus.FILED)
+    assert filed_open() == before + 1
