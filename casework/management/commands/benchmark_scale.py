@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
@@ -198,9 +199,13 @@ class Command(BaseCommand):
         parser.add_argument("--only", action="append", default=[],
                             help="Only measures whose label contains this text (repeatable).")
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON instead of a table.")
+        parser.add_argument("--baseline", type=Path, default=None,
+                            help="A file written by an earlier --json run (e.g. on 100,000 cases): also print each "
+                                 "measure's growth, its p95 here over its p95 there.")
 
-    def handle(self, *args, runs, page, head, squad, only, **options):
+    def handle(self, *args, runs, page, head, squad, only, baseline, **options):
         as_json = options["json"]
+        baseline_rows = self._read_baseline(baseline) if baseline else None
         if connection.vendor != "postgresql":
             raise CommandError("benchmark_scale runs on PostgreSQL with generated data (see generate_cases).")
         try:
@@ -224,12 +229,40 @@ class Command(BaseCommand):
         self._case_page()
         self._transitions()
         self._overdue_dashboard_stats()
+        growth = self._growth(baseline_rows) if baseline_rows is not None else None
         if as_json:
             self.stdout.write(_json_dump({"header": header, "rows": [
-                {**asdict(row), "ratio": row.ratio} for row in self.rows]}))
-        else:
-            self.stdout.write("times in ms; p95 nearest-rank; ratio = p95 / SQL p95 (SQL: one hand-written query "
-                              "fetching the same result; for a transition: the state change and its event only)")
+                {**asdict(row), "ratio": row.ratio} for row in self.rows], "growth": growth}))
+            return
+        self.stdout.write("times in ms; p95 nearest-rank; ratio = p95 / SQL p95 (SQL: one hand-written query "
+                          "fetching the same result; for a transition: the state change and its event only)")
+        if growth is not None:
+            self.stdout.write(f"\ngrowth against {baseline_rows['header']}")
+            self.stdout.write(f"{'measure':<{WIDTH}}  {'p95 then':>8} {'p95 now':>8}  {'growth':>6}")
+            for item in growth:
+                self.stdout.write(f"{item['label']:<{WIDTH}}  {item['baseline_p95_ms']:8.1f} {item['p95_ms']:8.1f}  "
+                                  f"{item['growth']:6.2f}")
+
+    @staticmethod
+    def _read_baseline(path: Path) -> dict:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rows = {row["label"]: row for row in data["rows"]}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise CommandError(f"--baseline {path}: not the output of an earlier --json run ({error}).") from error
+        return {"header": data.get("header", str(path)), "rows": rows}
+
+    def _growth(self, baseline: dict) -> list[dict]:
+        """p95 here over p95 in the baseline, for the measures both runs have (search terms are
+        drawn from each database's own data, so those labels rarely match)."""
+        growth = []
+        for row in self.rows:
+            then = baseline["rows"].get(row.label)
+            then_p95 = then.get("p95_ms") if then else None
+            if then_p95 and then_p95 == then_p95 and row.p95_ms == row.p95_ms:  # NaN: not measured
+                growth.append({"label": row.label, "baseline_p95_ms": then_p95, "p95_ms": row.p95_ms,
+                               "growth": row.p95_ms / then_p95})
+        return growth
 
     def add(self, row: Row) -> None:
         """Keep a figure, and print it at once (a long run shows its figures as they come)."""
@@ -331,9 +364,12 @@ class Command(BaseCommand):
     # --- one case --------------------------------------------------------------------------
 
     def _case_page(self) -> None:
-        case = (Case.objects.filter(squad=self.squad, status=S.SELF_DEMOLISHING).order_by("-year", "-sequence")
-                .first())
+        # A case far along (a long history to show), the newest of the squad's in that state.
+        squad_cases = Case.objects.filter(squad=self.squad).order_by("-year", "-sequence")
+        case = next((found for status in (S.SELF_DEMOLISHING, S.PERSUADING, S.DECIDED)
+                     if (found := squad_cases.filter(status=status).first())), None) or squad_cases.first()
         if case is None:
+            self.add(Row("case page: selector", float("nan"), float("nan"), 0, note="not measured: no case"))
             return
 
         def selector():

@@ -1,0 +1,38 @@
+"""The benchmark commands run end to end on generated data (PostgreSQL) and print their figures.
+
+They are measuring tools, not tests of speed: these tests only prove that every measure runs,
+that the hand-written SQL answers beside it, and that a run compares itself with a baseline."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_benchmarks_measure_generated_data_and_compare_with_a_baseline(tmp_path, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    run("generate_cases", "--count", "300", "--batch", "100", "--years", "2")
+    first = json.loads(run("benchmark_scale", "--runs", "2", "--page", "2", "--json"))
+    rows = {row["label"]: row for row in first["rows"]}
+    for label in ("list all, page 1: selector", "list all, page 2: GET page", "case page: selector",
+                  "available transitions selector", "overdue selector, whole office", "dashboard GET",
+                  "stats API GET"):
+        assert rows[label]["p95_ms"] > 0 and rows[label]["queries"] > 0, label
+        assert rows[label]["sql_p95_ms"] > 0, label
+    measured = [row for label, row in rows.items() if label.startswith("transition ") and row["p95_ms"] == row["p95_ms"]]
+    assert measured, "no transition could be measured on the generated cases"
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps(first), encoding="utf-8")
+    second = run("benchmark_scale", "--runs", "2", "--page", "2", "--only", "list all", "--baseline", str(baseline))
+    assert "growth against" in second and "list all, page 1: selector" in second.split("growth against")[1]
+    supervision = run("benchmark_supervision", "--runs", "2")
+    assert "overdue selector, whole office" in supervision and "GET /overdue/?ordering=officer" in supervision
