@@ -47,6 +47,7 @@ from casework.selectors.transitions import case_available_transitions
 from casework.services import approvals, documents
 from casework.services import cases as case_services
 from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
+from config.process import freeze_startup_objects
 
 S = CaseStatus
 WIDTH = 52  # the measure column
@@ -217,6 +218,10 @@ class Command(BaseCommand):
         self.now = timezone.now()
         self.client = Client()
         self.client.force_login(self.head)
+        # As a gunicorn worker does after loading the application (config/wsgi.py), once the URL
+        # configuration and templates are loaded.
+        self.client.get(reverse("casework:case_list"))
+        freeze_startup_objects()
         total = Case.objects.count()
         header = (f"database {connection.settings_dict['NAME']}; cases {total:,}; runs {runs}; "
                   f"at {self.now:%Y-%m-%d %H:%M} UTC")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from casework.models import Case, User
 from casework.selectors.overdue import ORDERINGS, clock_list_overdue
 from casework.selectors.stats import case_year_figures
+from config.process import freeze_startup_objects
 
 
 def _p95(samples: list[float]) -> float:
@@ -44,6 +45,10 @@ class Command(BaseCommand):
                           f"cases: {Case.objects.count():,}; runs: {runs}")
         now = timezone.now()
         year = timezone.localdate().year
+        warm_up = Client()
+        warm_up.force_login(head_user)
+        self._get(warm_up, "/overdue/")
+        freeze_startup_objects()  # as a gunicorn worker does once the application is loaded (config/wsgi.py)
         self.measure("overdue selector, whole office", lambda: clock_list_overdue(as_of=now), rows=True)
         self.measure(f"overdue selector, squad of {supervisor}",
                      lambda: clock_list_overdue(as_of=now, user=supervisor_user), rows=True)
