@@ -1,0 +1,100 @@
+"""How many queries one transition takes (issue 10, "Scale"): each service call of a case's
+life stays within a fixed number of queries on SQLite, so a change that adds a query to every
+transition fails here and has to raise the bound on purpose.
+
+The bounds are the counts measured when they were set. They count everything the call does:
+its transaction's savepoint, the guards, the state change, the event, the clocks, the
+documents, the dashboard's figures and the process (workflows) following the case.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.models import CaseStatus, Document
+from casework.scenarios import FORCED_CLOSED_PATH, PATHS
+from casework.services import approvals, cases, documents
+from casework.services.documents import _clock_rows
+
+pytestmark = pytest.mark.django_db
+
+# The transition (case_transition) of each step.
+TRANSITION_BOUNDS = {
+    "inspect": 33,
+    "file": 33,
+    "notify": 32,
+    "submit_review": 40,
+    "decide": 36,
+    "assign_negotiators": 29,
+    "commit_self_demolition": 32,
+    "report_progress": 28,
+    "announce": 31,
+    "issue_demand": 39,
+    "decide_execution": 32,
+    "force_demolish": 31,
+    "verify": 32,
+    "close": 39,
+    "suspend": 34,
+    "resume": 33,
+    "rectify": 33,
+}
+# Recording a document's service (its receipt issued, the clocks restarted).
+SERVICE_BOUND = 18
+# Recording the legal reviewer's opinion (ends the reviewer's task).
+APPROVAL_BOUND = 25
+
+SELF_DEMOLITION_PATH = PATHS[CaseStatus.CLOSED]
+SUSPENDED_AND_RESUMED_PATH = [*PATHS[CaseStatus.SUSPENDED], "resume"]
+RECTIFIED_PATH = PATHS[CaseStatus.RECTIFIED]
+
+
+def _count_calls(monkeypatch, module, name: str, counted: list, label=lambda kwargs: None):
+    original = getattr(module, name)
+
+    def counting(**kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            result = original(**kwargs)
+        counted.append((label(kwargs), len(queries)))
+        return result
+
+    monkeypatch.setattr(module, name, counting)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [FORCED_CLOSED_PATH, SELF_DEMOLITION_PATH, SUSPENDED_AND_RESUMED_PATH, RECTIFIED_PATH],
+    ids=["forced", "self_demolition", "suspended", "rectified"],
+)
+def test_each_service_call_of_a_case_life_stays_within_its_query_bound(scenario, monkeypatch, path):
+    transitions, services, opinions = [], [], []
+    _count_calls(monkeypatch, cases, "case_transition", transitions, label=lambda kwargs: kwargs["name"])
+    _count_calls(monkeypatch, documents, "document_serve", services)
+    _count_calls(monkeypatch, approvals, "approval_record", opinions)
+
+    scenario().run(path)
+
+    assert [name for name, _count in transitions] == [step.partition(":")[0] for step in path]
+    over = {name: (count, TRANSITION_BOUNDS[name]) for name, count in transitions if count > TRANSITION_BOUNDS[name]}
+    assert not over, f"queries (measured, bound) per transition: {over}"
+    assert max((count for _none, count in services), default=0) <= SERVICE_BOUND, services
+    assert max((count for _none, count in opinions), default=0) <= APPROVAL_BOUND, opinions
+
+
+def test_the_clocks_a_document_prints_are_the_clocks_stored_with_it(scenario, monkeypatch):
+    """A transition's documents print the clocks it has just stored from memory, not read back:
+    they must read exactly as the stored rows do (order, times in UTC, labels, rules)."""
+    original = cases.case_transition
+    compared = []
+
+    def comparing(**kwargs):
+        case = original(**kwargs)
+        for document in Document.objects.filter(case=case, event__transition=kwargs["name"]):
+            assert document.data["clocks"] == _clock_rows(case), kwargs["name"]
+            compared.append(document.document_type)
+        return case
+
+    monkeypatch.setattr(cases, "case_transition", comparing)
+    scenario().run(FORCED_CLOSED_PATH)
+    assert len(compared) >= 10
