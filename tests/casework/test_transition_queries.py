@@ -1,6 +1,7 @@
 """How many queries one transition takes (issue 10, "Scale"): each service call of a case's
-life stays within a fixed number of queries on SQLite, so a change that adds a query to every
-transition fails here and has to raise the bound on purpose.
+life stays within a fixed number of queries (measured on SQLite; PostgreSQL's process lock
+adds one to a transition and to an opinion that ends a task), so a change that adds a query
+to every transition fails here and has to raise the bound on purpose.
 
 The bounds are the counts measured when they were set. They count everything the call does:
 its transaction's savepoint, the guards, the state change, the event, the clocks, the
@@ -76,10 +77,16 @@ def test_each_service_call_of_a_case_life_stays_within_its_query_bound(scenario,
     scenario().run(path)
 
     assert [name for name, _count in transitions] == [step.partition(":")[0] for step in path]
-    over = {name: (count, TRANSITION_BOUNDS[name]) for name, count in transitions if count > TRANSITION_BOUNDS[name]}
+    # On PostgreSQL the process follows the case under a row lock (workflows.flows): one query more.
+    extra = 1 if connection.vendor == "postgresql" else 0
+    over = {
+        name: (count, TRANSITION_BOUNDS[name] + extra)
+        for name, count in transitions
+        if count > TRANSITION_BOUNDS[name] + extra
+    }
     assert not over, f"queries (measured, bound) per transition: {over}"
     assert max((count for _none, count in services), default=0) <= SERVICE_BOUND, services
-    assert max((count for _none, count in opinions), default=0) <= APPROVAL_BOUND, opinions
+    assert max((count for _none, count in opinions), default=0) <= APPROVAL_BOUND + extra, opinions
 
 
 def test_the_clocks_a_document_prints_are_the_clocks_stored_with_it(scenario, monkeypatch):
