@@ -588,9 +588,7 @@ def documents_required_data(request):
         yield GuardFailure("document.location_missing",
                            _("The documents of this step state the location; record it first."), "", "location")
     if types & _REMEDY_TYPES:
-        from casework.services.documents import agency_settings
-
-        agency = agency_settings()
+        agency = request.agency
         if not agency.reconsideration_body.strip() or not agency.court.strip():
             yield GuardFailure(
                 "document.remedies_missing",

@@ -18,7 +18,7 @@ from casework.deadlines.calendar import BEIJING, WorkingCalendar
 from casework.deadlines.clocks import Clock, compute_clocks
 from casework.deadlines.history import CaseHistory
 from casework.errors import GuardFailure
-from casework.models import ApprovalStep, Case, DecisionKind, DocumentType, Role, User
+from casework.models import AgencySetting, ApprovalStep, Case, DecisionKind, DocumentType, Role, User
 
 R = Role
 D = DocumentType
@@ -138,6 +138,13 @@ class TransitionRequest:
     def __post_init__(self):
         if self.history is None:
             self.history = CaseHistory.load(self.case)
+
+    @cached_property
+    def agency(self) -> AgencySetting:
+        """The agency settings, read once for the guards and the documents of the step."""
+        from casework.services.documents import agency_settings
+
+        return agency_settings()
 
     @cached_property
     def clocks(self) -> dict[str, Clock]:

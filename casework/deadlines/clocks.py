@@ -238,27 +238,45 @@ def _clocks_from_decision_service(case, history, calendar, served_at) -> dict[st
 def clocks_refresh(*, case: Case, history: CaseHistory | None = None, calendar: WorkingCalendar | None = None) -> dict[str, Clock]:
     """Recompute and store a case's clocks; called by every service that changes the case."""
     history = history or CaseHistory.load(case)
+    clocks = clocks_compute_for_record(case=case, history=history, calendar=calendar)
+    with transaction.atomic(savepoint=False):
+        clocks_store(case=case, clocks=clocks)
+        office_due_at = clocks_office_due_at(clocks)
+        Case.objects.filter(pk=case.pk).update(office_due_at=office_due_at)
+        case.office_due_at = office_due_at
+    return clocks
+
+
+def clocks_compute_for_record(
+    *, case: Case, history: CaseHistory, calendar: WorkingCalendar | None = None
+) -> dict[str, Clock]:
+    """The clocks as they are stored: rules are part of the record, so in the office's
+    language, not the viewer's."""
     calendar = calendar or WorkingCalendar.load()
-    # Rules are stored as part of the record, so in the office's language, not the viewer's.
     with translation.override("zh-hans"):
-        clocks = compute_clocks(case, history, calendar)
+        return compute_clocks(case, history, calendar)
+
+
+def clocks_office_due_at(clocks: dict[str, Clock]) -> dt.datetime | None:
+    """What the list's overdue filter reads (Case.office_due_at): the end of the first running
+    clock of the office's, the party's windows aside."""
+    return min((c.due_at for c in clocks.values() if c.satisfied_at is None and not c.is_window), default=None)
+
+
+def clocks_store(*, case: Case, clocks: dict[str, Clock]) -> list[CaseClock]:
+    """Replace the case's stored clocks with `clocks`; the caller keeps Case.office_due_at
+    (clocks_refresh, or the transition's own UPDATE of the case). Returns the rows written."""
     people = CasePeople.of(case)
-    with transaction.atomic():
+    # No savepoint of its own: a failure here fails the caller's transaction as a whole.
+    with transaction.atomic(savepoint=False):
         CaseClock.objects.filter(case=case).delete()
-        CaseClock.objects.bulk_create(
+        return CaseClock.objects.bulk_create(
             CaseClock.of_case(
                 case, people, kind=c.kind, started_at=c.started_at, due_at=c.due_at, satisfied_at=c.satisfied_at,
                 is_window=c.is_window, unconfirmed=c.unconfirmed, rule=c.rule[:300], basis=c.basis,
             )
             for c in clocks.values()
         )
-        # The list's overdue filter reads this (Case.office_due_at): the end of the first running
-        # clock of the office's, the party's windows aside.
-        office_due_at = min((c.due_at for c in clocks.values() if c.satisfied_at is None and not c.is_window),
-                            default=None)
-        Case.objects.filter(pk=case.pk).update(office_due_at=office_due_at)
-        case.office_due_at = office_due_at
-    return clocks
 
 
 def clocks_copy_people(*, case: Case) -> None:

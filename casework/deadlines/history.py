@@ -36,8 +36,24 @@ class CaseHistory:
                 .order_by("effective_at", "id")
             ),
             suspensions=list(case.suspensions.order_by("started_at", "id")),
-            approvals=list(case.approvals.order_by("occurred_at", "id")),
+            # With the approver: the documents of a step print each approver's name.
+            approvals=list(case.approvals.select_related("approver").order_by("occurred_at", "id")),
         )
+
+    # --- keeping it current within one transaction --------------------------------------------
+    # A step that writes to the case adds what it wrote here instead of loading the history
+    # again: the order is the one `load` reads in.
+
+    def add_event(self, event: CaseEvent) -> None:
+        self.events.append(event)
+        self.events.sort(key=lambda e: (e.occurred_at, e.pk))
+
+    def add_service(self, service: DocumentService) -> None:
+        self.services.append(service)
+        self.services.sort(key=lambda s: (s.effective_at, s.pk))
+
+    def reload_suspensions(self, case: Case) -> None:
+        self.suspensions = list(case.suspensions.order_by("started_at", "id"))
 
     # --- events -------------------------------------------------------------------------------
 
@@ -54,6 +70,9 @@ class CaseHistory:
     def last_state_change(self) -> CaseEvent | None:
         moves = [e for e in self.events if e.kind in (EventKind.TRANSITION, EventKind.REGISTRATION)]
         return moves[-1] if moves else None
+
+    def was_forcibly_demolished(self) -> bool:
+        return bool(self.transitions("force_demolish"))
 
     def talks(self) -> list[CaseEvent]:
         return [e for e in self.events if e.kind == EventKind.TALK]

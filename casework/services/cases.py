@@ -12,8 +12,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from casework.authorization import refusal
 from casework.deadlines.calendar import local_date
-from casework.deadlines.clocks import clocks_copy_people, clocks_refresh
-from casework.deadlines.history import CaseHistory
+from casework.deadlines.clocks import clocks_compute_for_record, clocks_copy_people, clocks_office_due_at, clocks_store
 from casework.errors import ConcurrentChange, GuardFailure, GuardsFailed, InvalidInput, NotAllowed
 from casework.models import (
     Case,
@@ -26,7 +25,7 @@ from casework.models import (
     User,
 )
 from casework.search import case_bigrams_of, case_search_bigrams
-from casework.services.documents import document_issue
+from casework.services.documents import IssueContext, document_issue
 from casework.services.figures import case_figure_facts, figures_case_changed
 from casework.services.hooks import case_changed
 from casework.services.numbering import number_next
@@ -194,24 +193,36 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
             guards=failures,
         )
 
+    history = request.history
     from_status = case.status
     # The figures as they stood: the version check in case.save() guarantees nobody changed
     # the case since this read, so the difference added below is exact.
-    figures_before = case_figure_facts(case)
+    figures_before = case_figure_facts(case, forced=history.was_forcibly_demolished())
     APPLY_BEFORE[spec.name](case, data, occurred_at) if spec.name in APPLY_BEFORE else None
     getattr(case, spec.name)()
     case.search_bigrams = case_bigrams_of(case)  # the step may have changed the location or the party
-    case.save()
-    APPLY_AFTER[spec.name](case, data, occurred_at) if spec.name in APPLY_AFTER else None
+    # The event before the case's UPDATE (all in one transaction): the clocks count from it,
+    # and the case's row is written once, with the office's next deadline they give.
     event = CaseEvent.objects.create(
         case=case, kind=EventKind.TRANSITION, transition=spec.name, from_status=from_status, to_status=case.status,
         actor=actor, occurred_at=occurred_at, data=_event_data(data),
     )
+    # The history loaded for the guards, brought up to date with what this step wrote.
+    history.add_event(event)
+    if spec.name in SUSPENSION_CHANGES:
+        history.reload_suspensions(case)
+    clocks = clocks_compute_for_record(case=case, history=history, calendar=request.calendar)
+    case.office_due_at = clocks_office_due_at(clocks)
+    case.save()
+    APPLY_AFTER[spec.name](case, data, occurred_at) if spec.name in APPLY_AFTER else None
     # Clocks first: the documents print the deadlines they compute.
-    clocks_refresh(case=case, history=CaseHistory.load(case), calendar=request.calendar)
+    stored_clocks = clocks_store(case=case, clocks=clocks)
+    context = IssueContext(agency=request.agency, approvals=history.approvals, clocks=stored_clocks)
     for document_type in spec.documents(request):
-        document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at))
-    figures_case_changed(before=figures_before, after=case_figure_facts(case))
+        document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at),
+                       context=context)
+    figures_case_changed(before=figures_before,
+                         after=case_figure_facts(case, forced=history.was_forcibly_demolished()))
     case_changed(case=case, actor=actor, action=spec.name)
     return case
 
@@ -315,6 +326,8 @@ APPLY_BEFORE = {
     "dismiss": _before_close,
     "terminate": _before_terminate,
 }
+# The steps that write suspensions (APPLY_BEFORE): the clocks count suspended days.
+SUSPENSION_CHANGES = frozenset({"suspend", "resume", "terminate"})
 APPLY_AFTER = {
     "inspect": _after_inspect,
     "assign_negotiators": _after_assign_negotiators,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,9 @@ from casework.deadlines.calendar import local_date
 from casework.errors import CaseworkError, GuardFailure, GuardsFailed, NotAllowed
 from casework.models import (
     AgencySetting,
+    Approval,
     Case,
+    CaseClock,
     CaseEvent,
     Document,
     DocumentService,
@@ -45,6 +48,19 @@ class DocumentRenderFailed(CaseworkError):
 
 def agency_settings() -> AgencySetting:
     return AgencySetting.objects.order_by("pk").first() or AgencySetting()
+
+
+@dataclass
+class IssueContext:
+    """What the documents of one step read besides the case, when the step has it at hand
+    (a transition loads the agency settings and the case's history once for its guards, its
+    clocks and its documents). What is left None is read from the database."""
+
+    agency: AgencySetting | None = None
+    # The case's approvals in order (occurred_at, id), each with its approver.
+    approvals: list[Approval] | None = None
+    # The clocks the step has just stored for the case.
+    clocks: list[CaseClock] | None = None
 
 
 def type_character(document_type: str) -> str:
@@ -78,7 +94,13 @@ DECISION_TYPES = frozenset({
 })
 
 
-def _approval_chain(case: Case, event: CaseEvent | None) -> list[dict]:
+def _approvals(case: Case, context: IssueContext) -> list[Approval]:
+    if context.approvals is not None:
+        return context.approvals
+    return list(case.approvals.select_related("approver").order_by("occurred_at", "id"))
+
+
+def _approval_chain(case: Case, event: CaseEvent | None, approvals: list[Approval]) -> list[dict]:
     """Officer in charge, then each approver's opinion in order, the step's own actor last."""
     chain = []
     inspection = case.events.filter(transition="inspect").select_related("actor").order_by("occurred_at", "id").first()
@@ -86,7 +108,7 @@ def _approval_chain(case: Case, event: CaseEvent | None) -> list[dict]:
         chain.append({"role": "承办人", "name": inspection.actor.display_name,
                       "opinion": inspection.data.get("findings") or "经现场检查，情况属实。",
                       "date": local_date(inspection.occurred_at).isoformat()})
-    for approval in case.approvals.select_related("approver").order_by("occurred_at", "id"):
+    for approval in approvals:
         chain.append({"role": str(Role(approval.role).label) if approval.role in Role.values else approval.role,
                       "name": approval.approver.display_name,
                       "opinion": approval.opinion, "date": local_date(approval.occurred_at).isoformat(),
@@ -100,29 +122,40 @@ def _approval_chain(case: Case, event: CaseEvent | None) -> list[dict]:
     return chain
 
 
-def _clock_rows(case: Case) -> list[dict]:
+def _clock_rows(case: Case, clocks: list[CaseClock] | None = None) -> list[dict]:
+    """The case's stored clocks as a document prints them; `clocks`: the rows just stored,
+    in the order and with the times (UTC) the database would give them back."""
+    if clocks is None:
+        clocks = list(case.clocks.order_by("due_at", "kind"))
+    else:
+        clocks = sorted(clocks, key=lambda clock: (clock.due_at, clock.kind))
+
+    def utc(moment: dt.datetime) -> str:
+        return moment.astimezone(dt.UTC).isoformat()
+
     return [
-        {"kind": clock.kind, "label": str(clock.get_kind_display()), "started_at": clock.started_at.isoformat(),
-         "due_at": clock.due_at.isoformat(), "last_day": local_date(clock.due_at - dt.timedelta(seconds=1)).isoformat(),
+        {"kind": clock.kind, "label": str(clock.get_kind_display()), "started_at": utc(clock.started_at),
+         "due_at": utc(clock.due_at), "last_day": local_date(clock.due_at - dt.timedelta(seconds=1)).isoformat(),
          "rule": clock.rule, "basis": clock.basis, "is_window": clock.is_window}
-        for clock in case.clocks.order_by("due_at", "kind")
+        for clock in clocks
     ]
 
 
 def document_snapshot(
     *, case: Case, event: CaseEvent | None, document_type: str, issued_on: dt.date | None = None,
-    extra: dict | None = None,
+    extra: dict | None = None, context: IssueContext | None = None,
 ) -> dict:
     """Everything a document shows, frozen at issue: rendering reads only this, so the PDF is
     the same whenever it is rendered and whatever changes later (settings, periods, people).
     Labels are taken in Chinese whatever language the request that issues it speaks."""
     with translation.override(settings.LANGUAGE_CODE):
         return _document_snapshot(case=case, event=event, document_type=document_type, issued_on=issued_on,
-                                  extra=extra)
+                                  extra=extra, context=context or IssueContext())
 
 
-def _document_snapshot(*, case, event, document_type, issued_on, extra) -> dict:
-    agency = agency_settings()
+def _document_snapshot(*, case, event, document_type, issued_on, extra, context: IssueContext) -> dict:
+    agency = context.agency or agency_settings()
+    approvals = _approvals(case, context)
     party = case.party
     # The officers who took part in this step (inspection, verification), else those assigned.
     officers = (event.data.get("officers") if event else None) or [
@@ -181,11 +214,11 @@ def _document_snapshot(*, case, event, document_type, issued_on, extra) -> dict:
                 "step": a.step, "role": a.role, "approver": a.approver.display_name, "decision": a.decision,
                 "opinion": a.opinion, "occurred_at": a.occurred_at.isoformat(),
             }
-            for a in case.approvals.select_related("approver").order_by("occurred_at", "id")
+            for a in approvals
         ],
-        "approval_chain": _approval_chain(case, event) if document_type in APPROVAL_FORMS else [],
+        "approval_chain": _approval_chain(case, event, approvals) if document_type in APPROVAL_FORMS else [],
         # The case's clocks as the deadlines module computed them when the step was taken.
-        "clocks": _clock_rows(case),
+        "clocks": _clock_rows(case, context.clocks),
         # The periods in force at issue, in the words the documents print them with.
         "periods": {
             "statement": periods.period_length("statement"),
@@ -205,10 +238,13 @@ def _document_snapshot(*, case, event, document_type, issued_on, extra) -> dict:
 
 def document_issue(
     *, case: Case, event: CaseEvent | None, document_type: str, issued_on: dt.date, extra: dict | None = None,
-    supersedes: Document | None = None,
+    supersedes: Document | None = None, context: IssueContext | None = None,
 ) -> Document:
     """Create the document row with its number; rendering is queued when the transaction commits."""
-    agency = agency_settings()
+    context = context or IssueContext()
+    if context.agency is None:
+        context.agency = agency_settings()
+    agency = context.agency
     sequence = number_next(series=f"doc:{document_type}", year=issued_on.year)
     document = Document.objects.create(
         case=case,
@@ -219,7 +255,8 @@ def document_issue(
         number=format_document_number(
             prefix=agency.prefix, character=type_character(document_type), year=issued_on.year, sequence=sequence
         ),
-        data=document_snapshot(case=case, event=event, document_type=document_type, issued_on=issued_on, extra=extra),
+        data=document_snapshot(case=case, event=event, document_type=document_type, issued_on=issued_on, extra=extra,
+                               context=context),
         supersedes=supersedes,
         verification_code=_new_verification_code(),
     )
@@ -237,18 +274,27 @@ def document_serve(
     `proof_upload` (a photo or scan of the signed proof) is stored as an attachment of the
     service event, checked by content like every upload."""
     from casework.deadlines.clocks import clocks_refresh
+    from casework.deadlines.history import CaseHistory
 
     with transaction.atomic():
-        document = Document.objects.select_for_update().select_related("case").get(pk=document.pk)
+        # Locks the document and its case (as before); the rest of the join is what the receipt prints.
+        document = (
+            Document.objects.select_for_update(of=("self", "case"))
+            .select_related("case", "case__party", "case__squad", "case__community", "event")
+            .get(pk=document.pk)
+        )
         case = document.case
         if refusal(actor, "record_service", case=case):
             raise NotAllowed(_("Only field officers and supervisors of the case's squad record service."))
+        # Loaded once, under the lock: whether this document is served already, the approvals
+        # the receipt prints, the clocks that restart from the service.
+        history = CaseHistory.load(case)
         failures = []
         if case.is_closed:
             failures.append(GuardFailure("service.case_closed", _("The case is closed.")))
         if not document.is_served_type:
             failures.append(GuardFailure("service.not_served_type", _("This document is internal and is not served.")))
-        if DocumentService.objects.filter(document=document).exists():
+        if any(service.document_id == document.pk for service in history.services):
             failures.append(GuardFailure("service.already_served", _("This document's service is already recorded.")))
         if served_at > timezone.now() + dt.timedelta(minutes=5):
             failures.append(GuardFailure("occurred_at.future", _("The service time is in the future."), "", "served_at"))
@@ -275,11 +321,15 @@ def document_serve(
             data={"document_id": document.pk, "document_number": document.number, "method": method,
                   "recipient": service.recipient, "effective_at": effective_at.isoformat()},
         )
+        history.add_service(service)
+        history.add_event(event)
         document_issue(
             case=case, event=event, document_type=DocumentType.SERVICE_RECEIPT, issued_on=local_date(served_at),
             extra={"served_document": {"number": document.number, "title": str(document.get_document_type_display())},
                    "service": {"served_at": served_at.isoformat(), "method": method, "recipient": service.recipient,
                                "served_by": actor.display_name, "effective_at": effective_at.isoformat()}},
+            # The receipt prints the clocks as they stood before this service (read from the database).
+            context=IssueContext(approvals=history.approvals),
         )
         if proof_upload is not None:
             from casework.models import AttachmentKind
@@ -288,7 +338,7 @@ def document_serve(
             attachment_add(case=case, actor=actor, upload=proof_upload, event=event,
                            caption=f"送达凭证 {document.number}",
                            allowed_kinds=(AttachmentKind.PHOTO, AttachmentKind.SCAN))
-        clocks_refresh(case=case)
+        clocks_refresh(case=case, history=history)
     return service
 
 

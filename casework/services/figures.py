@@ -48,16 +48,19 @@ class CaseFigureFacts:
     forced: bool
 
 
-def case_figure_facts(case) -> CaseFigureFacts:
-    """The facts of `case` as the instance holds them (forced: a force_demolish event is recorded)."""
+def case_figure_facts(case, *, forced: bool | None = None) -> CaseFigureFacts:
+    """The facts of `case` as the instance holds them (forced: a force_demolish event is
+    recorded; read from the database unless the caller knows it from the case's history)."""
     from casework.models import CaseEvent
 
+    if forced is None:
+        forced = CaseEvent.objects.filter(case_id=case.pk, transition="force_demolish").exists()
     return CaseFigureFacts(
         squad_id=case.squad_id, community_id=case.community_id, status=case.status, source=case.source,
         illegal_area=case.illegal_area, is_newly_added=case.is_newly_added, decision_kind=case.decision_kind,
         demolished_area=case.demolished_area, reported_at=case.reported_at, filed_at=case.filed_at,
         verified_at=case.verified_at,
-        forced=CaseEvent.objects.filter(case_id=case.pk, transition="force_demolish").exists(),
+        forced=forced,
     )
 
 

@@ -1,0 +1,107 @@
+"""How many queries one transition takes (issue 10, "Scale"): each service call of a case's
+life stays within a fixed number of queries (measured on SQLite; PostgreSQL's process lock
+adds one to a transition and to an opinion that ends a task), so a change that adds a query
+to every transition fails here and has to raise the bound on purpose.
+
+The bounds are the counts measured when they were set. They count everything the call does:
+its transaction's savepoint, the guards, the state change, the event, the clocks, the
+documents, the dashboard's figures and the process (workflows) following the case.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.models import CaseStatus, Document
+from casework.scenarios import FORCED_CLOSED_PATH, PATHS
+from casework.services import approvals, cases, documents
+from casework.services.documents import _clock_rows
+
+pytestmark = pytest.mark.django_db
+
+# The transition (case_transition) of each step; one of its queries reads the case's people for the clocks.
+TRANSITION_BOUNDS = {
+    "inspect": 34,
+    "file": 34,
+    "notify": 33,
+    "submit_review": 41,
+    "decide": 37,
+    "assign_negotiators": 30,
+    "commit_self_demolition": 33,
+    "report_progress": 29,
+    "announce": 32,
+    "issue_demand": 40,
+    "decide_execution": 33,
+    "force_demolish": 32,
+    "verify": 33,
+    "close": 40,
+    "suspend": 35,
+    "resume": 34,
+    "rectify": 34,
+}
+# Recording a document's service (its receipt issued, the clocks restarted).
+SERVICE_BOUND = 19
+# Recording the legal reviewer's opinion (ends the reviewer's task).
+APPROVAL_BOUND = 25
+
+SELF_DEMOLITION_PATH = PATHS[CaseStatus.CLOSED]
+SUSPENDED_AND_RESUMED_PATH = [*PATHS[CaseStatus.SUSPENDED], "resume"]
+RECTIFIED_PATH = PATHS[CaseStatus.RECTIFIED]
+
+
+def _count_calls(monkeypatch, module, name: str, counted: list, label=lambda kwargs: None):
+    original = getattr(module, name)
+
+    def counting(**kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            result = original(**kwargs)
+        counted.append((label(kwargs), len(queries)))
+        return result
+
+    monkeypatch.setattr(module, name, counting)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [FORCED_CLOSED_PATH, SELF_DEMOLITION_PATH, SUSPENDED_AND_RESUMED_PATH, RECTIFIED_PATH],
+    ids=["forced", "self_demolition", "suspended", "rectified"],
+)
+def test_each_service_call_of_a_case_life_stays_within_its_query_bound(scenario, monkeypatch, path):
+    transitions, services, opinions = [], [], []
+    _count_calls(monkeypatch, cases, "case_transition", transitions, label=lambda kwargs: kwargs["name"])
+    _count_calls(monkeypatch, documents, "document_serve", services)
+    _count_calls(monkeypatch, approvals, "approval_record", opinions)
+
+    scenario().run(path)
+
+    assert [name for name, _count in transitions] == [step.partition(":")[0] for step in path]
+    # On PostgreSQL the process follows the case under a row lock (workflows.flows): one query more.
+    extra = 1 if connection.vendor == "postgresql" else 0
+    over = {
+        name: (count, TRANSITION_BOUNDS[name] + extra)
+        for name, count in transitions
+        if count > TRANSITION_BOUNDS[name] + extra
+    }
+    assert not over, f"queries (measured, bound) per transition: {over}"
+    assert max((count for _none, count in services), default=0) <= SERVICE_BOUND, services
+    assert max((count for _none, count in opinions), default=0) <= APPROVAL_BOUND + extra, opinions
+
+
+def test_the_clocks_a_document_prints_are_the_clocks_stored_with_it(scenario, monkeypatch):
+    """A transition's documents print the clocks it has just stored from memory, not read back:
+    they must read exactly as the stored rows do (order, times in UTC, labels, rules)."""
+    original = cases.case_transition
+    compared = []
+
+    def comparing(**kwargs):
+        case = original(**kwargs)
+        for document in Document.objects.filter(case=case, event__transition=kwargs["name"]):
+            assert document.data["clocks"] == _clock_rows(case), kwargs["name"]
+            compared.append(document.document_type)
+        return case
+
+    monkeypatch.setattr(cases, "case_transition", comparing)
+    scenario().run(FORCED_CLOSED_PATH)
+    assert len(compared) >= 10
