@@ -243,10 +243,10 @@ class Command(BaseCommand):
                           "fetching the same result; for a transition: the state change and its event only)")
         if growth is not None:
             self.stdout.write(f"\ngrowth against {baseline_rows['header']}")
-            self.stdout.write(f"{'measure':<{WIDTH}}  {'p95 then':>8} {'p95 now':>8}  {'growth':>6}")
+            self.stdout.write(f"{'measure':<{WIDTH}}  {'p95 then':>8} {'p95 now':>8}  {'growth':>6}  note")
             for item in growth:
                 self.stdout.write(f"{item['label']:<{WIDTH}}  {item['baseline_p95_ms']:8.1f} {item['p95_ms']:8.1f}  "
-                                  f"{item['growth']:6.2f}")
+                                  f"{item['growth']:6.2f}  {item['note']}")
 
     @staticmethod
     def _read_baseline(path: Path) -> dict:
@@ -265,8 +265,12 @@ class Command(BaseCommand):
             then = baseline["rows"].get(row.label)
             then_p95 = then.get("p95_ms") if then else None
             if then_p95 and then_p95 == then_p95 and row.p95_ms == row.p95_ms:  # NaN: not measured
+                # A list that reached another page or matched another number of cases: not the
+                # same work (a small database has no page 500 of a narrow filter).
+                differs = "page" in row.note and then.get("note", "") != row.note
                 growth.append({"label": row.label, "baseline_p95_ms": then_p95, "p95_ms": row.p95_ms,
-                               "growth": row.p95_ms / then_p95})
+                               "growth": row.p95_ms / then_p95,
+                               "note": f"then: {then.get('note', '')}; now: {row.note}" if differs else ""})
         return growth
 
     def add(self, row: Row) -> None:
@@ -364,7 +368,8 @@ class Command(BaseCommand):
                     f"more than {page.paginator.count - 1:,}"
                 note = f"{counted} cases; page {page.number}"
                 self.measure(f"{label}: selector", rows, sql, note=note)
-                self.measure(f"{label}: GET page", self._get(f"{url}?{_query({**params, 'page': number})}"), sql)
+                self.measure(f"{label}: GET page", self._get(f"{url}?{_query({**params, 'page': number})}"), sql,
+                             note=note)
 
     # --- one case --------------------------------------------------------------------------
 
