@@ -36,3 +36,16 @@ def test_benchmarks_measure_generated_data_and_compare_with_a_baseline(tmp_path,
     assert "growth against" in second and "list all, page 1: selector" in second.split("growth against")[1]
     supervision = run("benchmark_supervision", "--runs", "2")
     assert "overdue selector, whole office" in supervision and "GET /overdue/?ordering=officer" in supervision
+
+
+def test_generated_cases_with_pdfs_pass_the_consistency_check(settings, tmp_path):
+    """With --pdfs every generated document has a stored PDF with its fingerprint and size, and
+    the generated records agree with each other as check_consistency reads them."""
+    from casework.models import Document
+    from casework.selectors.consistency import consistency_report
+
+    settings.MEDIA_ROOT = tmp_path
+    run("generate_cases", "--count", "120", "--batch", "50", "--years", "2", "--pdfs")
+    assert Document.objects.exists() and not Document.objects.filter(sha256="").exists()
+    report = consistency_report(verify_files=True)
+    assert report.ok, [str(finding) for finding in report.findings]

@@ -3,13 +3,15 @@
 Rows look like the ones the services create: each case has the registration event and one
 transition event per step of its path (procedure.md), talks while persuading, the clocks those
 events start (satisfied, running or lapsed as the state implies), its officers and
-negotiators, its party, and the numbered documents of filing and decision. It does not go
-through the services: a million cases through the guards would take days.
+negotiators, its party, and the numbered documents of filing and decision (with --pdfs, each
+with a small stored PDF, its SHA-256 and size). It does not go through the services: a million
+cases through the guards would take days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import secrets
@@ -17,6 +19,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -115,8 +119,13 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=5_000)
         parser.add_argument("--years", type=int, default=4, help="Spread the cases over this many past years.")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--pdfs", action="store_true",
+                            help="Also store a small PDF for every document (in the media storage, with its "
+                                 "SHA-256 and size), so downloads and check_consistency --verify-files see real "
+                                 "files. Without it documents have no file.")
 
-    def handle(self, *args, count, batch, years, seed, **options):
+    def handle(self, *args, count, batch, years, seed, pdfs, **options):
+        self.pdfs = pdfs
         if connection.vendor != "postgresql":
             raise CommandError("generate_cases needs PostgreSQL (it writes with COPY).")
         self.rng = random.Random(seed)
@@ -349,12 +358,13 @@ class Command(BaseCommand):
                              DocumentType.DEMOLITION_DECISION)
                     doc_year = local_date(when).year
                     doc_seq = self._number(f"doc:{dtype}", doc_year)
+                    code = secrets.token_hex(8)
                     documents.append((
                         self._next(Document), case_id, event_id, dtype, doc_year, doc_seq,
                         format_document_number(prefix=self.agency_prefix, character=self.characters[dtype],
                                                year=doc_year, sequence=doc_seq),
                         json.dumps({"case": {"number": format_case_number(year, sequence)}}, ensure_ascii=False),
-                        "issued", secrets.token_hex(8), when, when))
+                        "issued", code, when, when, *self._pdf_columns(code, when)))
                 if name == "assign_negotiators":
                     # Talks follow: the first within 3 working days, then about weekly.
                     nxt = moments[moments.index((step, when)) + 1][1] if (step, when) != moments[-1] else self.now
@@ -416,8 +426,16 @@ class Command(BaseCommand):
             self._copy(raw, Case.negotiators.through._meta.db_table, ["id", "case_id", "user_id"], negotiators)
             self._copy(raw, "casework_document", [
                 "id", "case_id", "event_id", "document_type", "year", "sequence", "number", "data", "status",
-                "verification_code", "created_at", "issued_at"], documents,
-                extra={"pdf": "", "sha256": "", "render_attempts": 0, "last_error": ""})
+                "verification_code", "created_at", "issued_at", "pdf", "sha256", "size"], documents,
+                extra={"render_attempts": 0, "last_error": ""})
+
+    def _pdf_columns(self, code: str, when: dt.datetime) -> tuple[str, str, int | None]:
+        """The pdf, sha256 and size columns: a stored placeholder PDF with --pdfs, else none."""
+        if not self.pdfs:
+            return "", "", None
+        content = placeholder_pdf(f"Generated document {code}")
+        name = default_storage.save(f"documents/{local_date(when).year}/{code}.pdf", ContentFile(content))
+        return name, hashlib.sha256(content).hexdigest(), len(content)
 
     @staticmethod
     def _copy(raw, table, columns, rows, extra=None):
@@ -486,3 +504,26 @@ class Command(BaseCommand):
             add(ClockKind.DEMAND_STATEMENT, t, k.working(local_date(t), 3), _first_after(times, t, "decide_execution"),
                 True, "3 个工作日, 强制法 36", "强制法 36")
         return rows
+
+
+def placeholder_pdf(text: str) -> bytes:
+    """A valid one-page PDF showing `text` (ASCII): rendering real documents for a million cases
+    would take days, and benchmarks need files of a realistic kind, not their content."""
+    stream = f"BT /F1 14 Tf 72 770 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
