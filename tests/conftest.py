@@ -65,6 +65,25 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(request):
+    """On PostgreSQL, end whatever is still connected to the test database (a killed worker's
+    backend not yet gone, a thread's connection) just before pytest-django drops it, which
+    otherwise fails with "being accessed by other users" and leaves the database behind.
+    Set up after the test database (so torn down before it), on PostgreSQL runs only."""
+    if not _uses_postgres():
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    yield
+    from django.db import connection
+
+    with blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+@pytest.fixture(scope="session", autouse=True)
 def celery_test_queue():
     """With a real broker, this session's tasks go to a queue of its own.
 
