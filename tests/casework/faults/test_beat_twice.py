@@ -33,10 +33,12 @@ def waiting_for_a_row_lock() -> int:
         return cursor.fetchone()[0]
 
 
-def test_second_delivery_during_the_render_waits_and_then_does_nothing(case_in, settings, monkeypatch):
+def test_second_delivery_during_the_render_waits_and_then_does_nothing(case_in, settings, monkeypatch,
+                                                                     private_broker):
     """Delivery A is inside the PDF rendering when delivery B of the same document arrives: B
     waits for A's row lock, then finds the document issued and returns. One render, one file,
-    no error."""
+    no error. (The render the transition queues goes to a broker of the test's own that no
+    worker reads: the session's worker, if one runs, must not render the document first.)"""
     case = case_in(CaseStatus.INSPECTED)
     document = Document.objects.get(case=case, document_type="inspection_record")
     assert document.status == DocumentStatus.PENDING
