@@ -250,3 +250,13 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
+def _office_language_after_each_test():
+    """A page request activates its language and Django leaves it active on the thread; reset
+    it after every test so the next one does not depend on the order the tests ran in."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
