@@ -29,7 +29,17 @@ from django.db.models import Count, F, Max, Min, Q, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 
-from casework.models import Case, CaseClock, CaseEvent, CaseStatus, Document, DocumentStatus, EventKind, NumberSequence
+from casework.models import (
+    Case,
+    CaseClock,
+    CaseEvent,
+    CasePeople,
+    CaseStatus,
+    Document,
+    DocumentStatus,
+    EventKind,
+    NumberSequence,
+)
 
 CASE_SERIES = "case"
 DOCUMENT_SERIES_PREFIX = "doc:"
@@ -150,9 +160,9 @@ def _check_clock_people(out: _Collector, case_ids: list[int]) -> int:
     for case_id, number, kind, officer_ids, negotiator_ids, first_officer, first_negotiator in clocks:
         officers, negotiators = expected[case_id]
         # Renaming a person does not rewrite clocks, so compare the sets, not the order.
+        stored = CasePeople(tuple(officer_ids), tuple(negotiator_ids)).clock_fields()
         if (set(officer_ids) != set(officers) or set(negotiator_ids) != set(negotiators)
-                or first_officer != (officer_ids[0] if officer_ids else None)
-                or first_negotiator != (negotiator_ids[0] if negotiator_ids else None)):
+                or (first_officer, first_negotiator) != (stored["first_officer_id"], stored["first_negotiator_id"])):
             out.add("clocks.people", f"case {number} clock {kind}",
                     "its officers or negotiators differ from the case's (run recompute_clocks)")
     return len(case_ids)

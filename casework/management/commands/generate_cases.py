@@ -30,6 +30,7 @@ from casework.models import (
     Case,
     CaseClock,
     CaseEvent,
+    CasePeople,
     CaseStatus,
     ClockKind,
     Community,
@@ -379,9 +380,10 @@ class Command(BaseCommand):
             number = format_case_number(year, sequence)
             case_officers = squad_officers if "inspect" in times else []
             case_negotiators = [negotiator] if "assign_negotiators" in times else []
-            case_columns = (squad_id, community_id, number, status, json.dumps(case_officers),
-                            json.dumps(case_negotiators), case_officers[0] if case_officers else None,
-                            case_negotiators[0] if case_negotiators else None)
+            people = CasePeople(tuple(case_officers), tuple(case_negotiators)).clock_fields()
+            case_columns = (squad_id, community_id, number, status, json.dumps(people["officer_ids"]),
+                            json.dumps(people["negotiator_ids"]), people["first_officer_id"],
+                            people["first_negotiator_id"])
             case_clocks = self._clocks(case_id, times, talks, status, decision_kind, commitment_date, closed_at,
                                        case_columns)
             clocks.extend(case_clocks)
