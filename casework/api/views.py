@@ -186,7 +186,7 @@ class CaseListView(ApiView):
         cases = case_list(user=request.user, filters=CaseFilters(
             status=filters.get("status") or "", squad=filters.get("squad"), community=filters.get("community"),
             overdue=filters.get("overdue"), q=filters.get("q", ""),
-        ))
+        ), with_urgent_clock=False)
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(s.CaseListSerializer(page, many=True).data)
 

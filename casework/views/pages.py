@@ -39,7 +39,7 @@ from casework.models import (
 )
 from casework.models.attachments import AttachmentKind
 from casework.search import MIN_QUERY_LENGTH, search_too_short
-from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, most_urgent_clock
+from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, case_urgent_clock
 from casework.selectors.transitions import case_available_transitions
 from casework.services import approvals, attachments, cases, documents
 from casework.services.approvals import APPROVAL_RULES
@@ -105,12 +105,12 @@ def case_list_view(request):
     now = timezone.now()
     file_format = request.GET.get("export")
     if file_format in ("csv", "xlsx"):
-        return _case_export(request, case_list(user=user, filters=filters, now=now), file_format)
+        return _case_export(request, case_list(user=user, filters=filters, now=now, with_urgent_clock=False),
+                            file_format)
     paginator = CasePaginator(case_list(user=user, filters=filters, now=now), PAGE_SIZE,
                               exact_count_up_to=EXACT_COUNT_UP_TO)
     page = paginator.get_page(request.GET.get("page"))
-    rows = [(case, most_urgent_clock(case.running_clocks, now, suspended=case.status == CaseStatus.SUSPENDED))
-            for case in page.object_list]
+    rows = [(case, case_urgent_clock(case, now)) for case in page.object_list]
     squads = Squad.objects.all() if user.sees_all_squads else Squad.objects.filter(pk=user.squad_id)
     communities = Community.objects.filter(squad__in=squads)
     officers = User.objects.filter(is_field_officer=True, squad__in=squads).order_by("full_name")
@@ -126,7 +126,7 @@ def case_list_view(request):
 def _case_export(request, cases, file_format: str):
     """The filtered list as CSV or Excel, the party's ID number and phone as the viewer may see
     them (casework.services.personal_data records the cases given unmasked, in one INSERT)."""
-    cases = list(cases.prefetch_related(None)[:CASE_EXPORT_LIMIT + 1])
+    cases = list(cases[:CASE_EXPORT_LIMIT + 1])
     if len(cases) > CASE_EXPORT_LIMIT:
         messages.error(request, _("An export holds at most %(limit)s cases; narrow the filters.")
                        % {"limit": CASE_EXPORT_LIMIT})

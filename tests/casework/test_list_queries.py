@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from casework.models import Case, CaseClock, CaseEvent, CaseStatus, EventKind, Party
 from casework.search import case_search_bigrams
-from casework.selectors.cases import CaseFilters, CasePaginator, case_list
+from casework.selectors.cases import CaseFilters, CasePaginator, case_list, case_urgent_clock, most_urgent_clock
 from tests.casework.conftest import make_user
 
 S = CaseStatus
@@ -192,3 +192,49 @@ def test_office_due_at_is_the_first_running_office_clock(cast, case_in, status):
     has_overdue_clock = running.filter(due_at__lte=later).exists() and case.status != S.SUSPENDED
     assert (case.pk in overdue) == has_overdue_clock
     assert (expected is not None) == (status in (S.INSPECTED, S.PERSUADING, S.SUSPENDED))
+
+
+def test_a_list_page_and_its_capped_count_are_one_query(cast, office):
+    """The page's rows (with each row's clock) and the list's count come from one query; a page
+    past the end is answered as Paginator does, the last page, after counting."""
+    office(30, start=1)
+    cases = case_list(user=cast.supervisor, filters=CaseFilters())
+    with CaptureQueriesContext(connection) as queries:
+        page = CasePaginator(cases, 8, exact_count_up_to=10).get_page(2)
+        rows = [(case.pk, case_urgent_clock(case, timezone.now())) for case in page.object_list]
+        assert page.paginator.count == 17 and page.paginator.count_is_exact is False and page.has_next()
+    assert len(queries) == 1
+    assert len(rows) == 8 and all(clock is not None for _pk, clock in rows)
+    assert CasePaginator(cases, 8, exact_count_up_to=100).get_page(2).paginator.count == 30
+    beyond = CasePaginator(cases, 8, exact_count_up_to=10).get_page(99)
+    assert beyond.number == 4 and [c.sequence for c in beyond.object_list] == [6, 5, 4, 3, 2, 1]
+    assert CasePaginator(cases, 8, exact_count_up_to=10).get_page("x").number == 1
+    assert CasePaginator(case_list(user=cast.supervisor, filters=CaseFilters(q="没有这个人")), 8,
+                         exact_count_up_to=10).get_page(1).paginator.count == 0
+
+
+def test_the_row_clock_is_the_most_urgent_running_clock(cast, office):
+    """The clock a list row shows (one column of the list's query) is most_urgent_clock's choice
+    among the case's clocks: the office's clock ending first, else the party's window; none for
+    a suspended case or one with nothing running."""
+    now = timezone.now()
+    plain, windows_only, all_met, suspended, no_clocks, unconfirmed = office(6, start=1)
+    CaseClock.objects.filter(case=windows_only, is_window=False).update(satisfied_at=now)
+    CaseClock.objects.filter(case=all_met).update(satisfied_at=now)
+    Case.objects.filter(pk=suspended.pk).update(status=S.SUSPENDED, suspended_from=S.PERSUADING)
+    CaseClock.objects.filter(case=no_clocks).delete()
+    CaseClock.objects.filter(case=unconfirmed, kind="first_talk").update(
+        unconfirmed=True, basis="春节", due_at=now + dt.timedelta(hours=5))
+    listed = {case.pk: case for case in case_list(user=cast.supervisor, filters=CaseFilters(), now=now)}
+    assert len(listed) == 6
+    for case in listed.values():
+        expected = most_urgent_clock(list(case.clocks.all()), now, suspended=case.status == S.SUSPENDED)
+        assert case_urgent_clock(case, now) == expected, case.number
+    assert case_urgent_clock(listed[plain.pk], now).kind == "first_talk"
+    assert case_urgent_clock(listed[plain.pk], now).overdue
+    assert case_urgent_clock(listed[windows_only.pk], now).kind == "litigation"
+    assert case_urgent_clock(listed[unconfirmed.pk], now).unconfirmed is True
+    assert case_urgent_clock(listed[unconfirmed.pk], now).due_at == CaseClock.objects.get(
+        case=unconfirmed, kind="first_talk").due_at
+    for case in (all_met, suspended, no_clocks):
+        assert case_urgent_clock(listed[case.pk], now) is None

@@ -40,7 +40,7 @@ from casework.deadlines.calendar import BEIJING, WorkingCalendar
 from casework.errors import CaseworkError
 from casework.models import ApprovalStep, Case, CaseStatus, Document, DocumentService, DocumentType, Party, Squad, User
 from casework.search import text_bigrams
-from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, most_urgent_clock
+from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, case_urgent_clock
 from casework.selectors.overdue import clock_list_overdue
 from casework.selectors.stats import case_year_figures
 from casework.selectors.transitions import case_available_transitions
@@ -355,9 +355,7 @@ class Command(BaseCommand):
                     paginator = CasePaginator(case_list(user=self.head, filters=filters, now=self.now), PAGE_SIZE,
                                               exact_count_up_to=EXACT_COUNT_UP_TO)
                     page = paginator.get_page(number)
-                    return page, [(case, most_urgent_clock(case.running_clocks, self.now,
-                                                           suspended=case.status == S.SUSPENDED))
-                                  for case in page.object_list]
+                    return page, [(case, case_urgent_clock(case, self.now)) for case in page.object_list]
 
                 page, _ = rows()
                 offset = max(0, page.start_index() - 1)
