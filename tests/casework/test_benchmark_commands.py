@@ -5,6 +5,7 @@ that the hand-written SQL answers beside it, and that a run compares itself with
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -30,6 +31,10 @@ def test_benchmarks_measure_generated_data_and_compare_with_a_baseline(tmp_path,
         assert rows[label]["sql_p95_ms"] > 0, label
     measured = [row for label, row in rows.items() if label.startswith("transition ") and row["p95_ms"] == row["p95_ms"]]
     assert measured, "no transition could be measured on the generated cases"
+    for row in measured:
+        # The floor replays the transition's own writes: at least the case's and its event's.
+        written = int(re.search(r"(\d+) writes", row["note"]).group(1))
+        assert written >= 2 and row["sql_p95_ms"] > 0, row
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps(first), encoding="utf-8")
     second = run("benchmark_scale", "--runs", "2", "--page", "2", "--only", "list all", "--baseline", str(baseline))
