@@ -1,0 +1,38 @@
+"""Pieces of the case list and the case page drawn in Python: each is repeated many times on a
+page, and the equivalent template (an include, a loop of options) costs far more to render."""
+
+from django import template
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+
+register = template.Library()
+
+
+@register.simple_tag
+def clock_badge(clock) -> str:
+    """A clock (casework.selectors.cases.ClockView) as the days left or overdue and its name;
+    nothing for None. The texts are those the clock's template had (same messages to translate)."""
+    if not clock:
+        return ""
+    # A translation is trusted markup (as in {% blocktranslate %}); only the number is put in.
+    if clock.days_left < 0:
+        days = clock.days_overdue
+        text = ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": localize(days)} + "\n  "
+    elif clock.days_left == 0:
+        text = gettext("ends today") + "\n  "
+    else:
+        days = clock.days_left
+        text = ngettext("%(days)s day left", "%(days)s days left", days) % {"days": localize(days)}
+    return format_html('<span class="cw-clock cw-clock--{}" title="{}">\n  {}\n  · {}</span>',
+                       clock.urgency, clock.label, mark_safe(text), clock.label)
+
+
+@register.simple_tag
+def select_options(choices, selected) -> str:
+    """The <option>s of a filter's select from (value, label) pairs, the one equal to
+    `selected` marked selected."""
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (value, mark_safe(" selected") if value == selected else "", label) for value, label in choices
+    ))
