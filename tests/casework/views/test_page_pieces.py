@@ -5,12 +5,13 @@ import datetime as dt
 import pytest
 from django.db.models import Model
 from django.template import Context, Template
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils import translation
 
 from casework.models import Case, CaseClock, CaseEvent, CaseSource, CaseStatus, ClockKind
 from casework.models.records import EventKind
 from casework.selectors.cases import ClockView
-from casework.templatetags.casework_pages import clock_badge, select_options
+from casework.templatetags.casework_pages import case_url, clock_badge, select_options
 
 # templates/casework/_clock.html before the tag replaced it.
 CLOCK_TEMPLATE = """{% load i18n %}{% if clock %}<span class="cw-clock cw-clock--{{ clock.urgency }}" title="{{ clock.label }}">
@@ -63,3 +64,14 @@ def test_get_display_answers_as_django_does(language, model, field, values):
             shown = getattr(instance, f"get_{field}_display")()
             assert shown == Model._get_FIELD_display(instance, model_field)
             assert type(shown) is str
+
+
+@pytest.mark.parametrize("prefix", ["/", "/office/"])
+def test_case_url_is_the_reversed_address(prefix):
+    set_script_prefix(prefix)
+    try:
+        for pk in (1, 7, 99740, 1_000_000, 987_654_321_987):
+            assert case_url(pk) == reverse("casework:case_detail", args=[pk])
+            assert case_url(pk).startswith(prefix)
+    finally:
+        clear_script_prefix()
