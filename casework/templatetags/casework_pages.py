@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
-# A case number no case has: where the case's id goes in its reversed address.
+# An id no case has: where a case's id goes in the reversed address.
 _PK_MARK = 987_654_321_987
 _CASE_URLS: dict[tuple, list[str]] = {}
 
@@ -40,7 +40,7 @@ def clock_badge(clock) -> str:
 def select_options(choices, selected) -> str:
     """The <option>s of a filter's select from (value, label) pairs, the one equal to
     `selected` marked selected. Escaped as {{ }} would (labels are never marked safe), by the
-    standard library's escape: format_html's per-argument checks were most of a list page."""
+    standard library's escape: format_html's checks of every argument cost more than the rest."""
     return mark_safe("".join([
         f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>{escape(str(label))}</option>'
         for value, label in choices
