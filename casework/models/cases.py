@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
+from casework.models.choices import choice_display
 from casework.models.parties import Party
 from casework.models.people import Community, Squad
 
@@ -120,6 +121,8 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     statutory conditions is checked by casework.services before they run, and they neither
     check permissions nor save (the service does both, in one transaction with the event).
     """
+
+    _get_FIELD_display = choice_display
 
     number = models.CharField(_("case number"), max_length=40, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case, CaseStatus
+from casework.models.choices import choice_display
 from casework.models.people import Community, Squad, User
 
 
@@ -35,6 +36,8 @@ class CaseClock(models.Model):
     A window (`is_window`) is a period the party has (to ask for a hearing, to sue); when it
     ends the office may proceed, so it never makes a case overdue.
     """
+
+    _get_FIELD_display = choice_display
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks", verbose_name=_("case"))
     # Copies of the case's columns the overdue review filters and shows, written with the

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
+from casework.models.choices import choice_display
 from casework.models.records import CaseEvent
 
 
@@ -123,6 +124,8 @@ class Document(models.Model):
     """An issued legal document. Its number and data are fixed when the row is created (in the
     transition's transaction); the PDF is rendered from that data afterwards and never again."""
 
+    _get_FIELD_display = choice_display
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents", verbose_name=_("case"))
     event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="documents", verbose_name=_("event")
@@ -175,6 +178,8 @@ class DocumentService(models.Model):
     """The service (送达) of a document on the party. Clocks that run from service start at
     `effective_at`: the service time, or 30 days after posting for service by announcement
     (民诉法 95)."""
+
+    _get_FIELD_display = choice_display
 
     document = models.OneToOneField(
         Document, on_delete=models.PROTECT, related_name="service", verbose_name=_("document")

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
+from casework.models.choices import choice_display
 from casework.models.documents import Document
 from casework.models.people import Community
 from casework.models.records import CaseEvent
@@ -59,6 +60,8 @@ class ExplainedItem(models.TextChoices):
 class Talk(models.Model):
     """A persuasion talk (约谈) with the owner, or through people the owner listens to."""
 
+    _get_FIELD_display = choice_display
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="talks", verbose_name=_("case"))
     event = models.OneToOneField(CaseEvent, on_delete=models.PROTECT, related_name="talk", verbose_name=_("event"))
     document = models.OneToOneField(
@@ -95,6 +98,8 @@ class Talk(models.Model):
 
 class TalkThirdParty(models.Model):
     """Someone the owner listens to who took part in a 勤借 talk."""
+
+    _get_FIELD_display = choice_display
 
     talk = models.ForeignKey(Talk, on_delete=models.CASCADE, related_name="third_parties", verbose_name=_("talk"))
     name = models.CharField(_("name"), max_length=100)

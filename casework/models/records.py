@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case, CaseStatus
+from casework.models.choices import choice_display
 
 
 class AppendOnlyModel(models.Model):
@@ -38,6 +39,8 @@ class EventKind(models.TextChoices):
 
 class CaseEvent(AppendOnlyModel):
     """One thing that happened to a case, with when it happened and when it was recorded."""
+
+    _get_FIELD_display = choice_display
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)

@@ -3,6 +3,8 @@ for choosing them in forms and in the field app (by id)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from casework.models import Community, Role, Squad, User
@@ -44,3 +46,28 @@ def people_visible(*, user: User, role: str | None = None, squad: int | None = N
     if squad:
         people = people.filter(squad_id=squad)
     return people.order_by("full_name", "id")
+
+
+@dataclass(frozen=True)
+class CaseFilterChoices:
+    """What the case list's filters offer, as (id, label) pairs in the order shown."""
+
+    squads: list[tuple[int, str]]
+    communities: list[tuple[int, str]]
+    officers: list[tuple[int, str]]
+
+
+def case_filter_choices(*, user: User) -> CaseFilterChoices:
+    """The squads (every squad for office-wide roles, else the user's own), their communities
+    and their field officers (by name), for the case list's filters. Read as (id, label) pairs:
+    the list page shows nothing else of them, and a page draws them on every request."""
+    squads = Squad.objects.all() if user.sees_all_squads else Squad.objects.filter(pk=user.squad_id)
+    communities = Community.objects.filter(squad__in=squads).values_list("pk", "name")
+    officers = (User.objects.filter(is_field_officer=True, squad__in=squads).order_by("full_name")
+                .values_list("pk", "full_name", User.USERNAME_FIELD))
+    return CaseFilterChoices(
+        squads=list(squads.values_list("pk", "name")),
+        communities=list(communities),
+        # As User.display_name: the full name, else the login name.
+        officers=[(pk, full_name or username) for pk, full_name, username in officers],
+    )

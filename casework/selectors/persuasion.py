@@ -97,11 +97,16 @@ def commitments_of(events: list[CaseEvent], illegal_area: Decimal | None, today:
     return found
 
 
-def case_commitment(*, case: Case, today: dt.date | None = None) -> Commitment | None:
+def case_commitment(*, case: Case, today: dt.date | None = None,
+                    events: list[CaseEvent] | None = None) -> Commitment | None:
     """The case's current (latest) commitment with its state; a broken one is shown on the
-    case page and the negotiator's list."""
+    case page and the negotiator's list. `events`: every event of the case if already read
+    (the case page has them), else they are queried."""
     today = today or local_date(timezone.now())
-    events = list(case.events.filter(kind=EventKind.TRANSITION, transition__in=PERSUASION_TRANSITIONS))
+    if events is None:
+        events = list(case.events.filter(kind=EventKind.TRANSITION, transition__in=PERSUASION_TRANSITIONS))
+    else:
+        events = [e for e in events if e.kind == EventKind.TRANSITION and e.transition in PERSUASION_TRANSITIONS]
     found = commitments_of(events, case.illegal_area, today)
     return found[-1] if found else None
 
@@ -146,11 +151,14 @@ class CasePersuasion:
         return self.talks[0] if self.talks else None
 
 
-def case_persuasion(*, case: Case, today: dt.date | None = None) -> CasePersuasion:
-    """Everything `templates/persuasion/_case_talks.html` shows for one case."""
+def case_persuasion(*, case: Case, today: dt.date | None = None,
+                    events: list[CaseEvent] | None = None) -> CasePersuasion:
+    """Everything `templates/persuasion/_case_talks.html` shows for one case (`events`: every
+    event of the case, if already read)."""
     talks = list(case_talks(case=case))
     return CasePersuasion(
-        case=case, talks=talks, progress=case_progress(case=case), commitment=case_commitment(case=case, today=today),
+        case=case, talks=talks, progress=case_progress(case=case),
+        commitment=case_commitment(case=case, today=today, events=events),
         attitudes=[t.attitude for t in reversed(talks)],
     )
 

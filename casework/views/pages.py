@@ -31,15 +31,13 @@ from casework.models import (
     ApprovalStep,
     CaseSource,
     CaseStatus,
-    Community,
     Document,
     EventKind,
-    Squad,
-    User,
 )
 from casework.models.attachments import AttachmentKind
 from casework.search import MIN_QUERY_LENGTH, search_too_short
 from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, case_urgent_clock
+from casework.selectors.people import case_filter_choices
 from casework.selectors.transitions import case_available_transitions
 from casework.services import approvals, attachments, cases, documents
 from casework.services.approvals import APPROVAL_RULES
@@ -111,14 +109,13 @@ def case_list_view(request):
                               exact_count_up_to=EXACT_COUNT_UP_TO)
     page = paginator.get_page(request.GET.get("page"))
     rows = [(case, case_urgent_clock(case, now)) for case in page.object_list]
-    squads = Squad.objects.all() if user.sees_all_squads else Squad.objects.filter(pk=user.squad_id)
-    communities = Community.objects.filter(squad__in=squads)
-    officers = User.objects.filter(is_field_officer=True, squad__in=squads).order_by("full_name")
+    choices = case_filter_choices(user=user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "casework/case_list.html", {
         "page": page, "rows": rows, "filters": filters, "statuses": CaseStatus.choices, "sources": CaseSource.choices,
-        "squads": squads, "communities": communities, "officers": officers, "query": query.urlencode(),
+        "squads": choices.squads, "communities": choices.communities, "officers": choices.officers,
+        "query": query.urlencode(),
         "search_too_short": search_too_short(filters.q.strip()), "min_query_length": MIN_QUERY_LENGTH,
     })
 

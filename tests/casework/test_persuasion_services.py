@@ -213,6 +213,10 @@ def test_commitment_kept_by_full_removal_on_the_day_and_broken_the_day_after(cas
     clock = CaseClock.objects.get(case=case, kind=ClockKind.COMMITMENT)
     assert clock.satisfied_at == when
     assert case_commitment(case=case, today=day + dt.timedelta(days=30)).state == CommitmentState.KEPT
+    # From every event of the case, as the case page passes them: the same answer.
+    events = list(case.events.order_by("occurred_at", "id"))
+    for today in (day, day + dt.timedelta(days=1), day + dt.timedelta(days=30)):
+        assert case_commitment(case=case, today=today, events=events) == case_commitment(case=case, today=today)
 
 
 def test_follow_up_clock_absent_once_verified(case_in, cast):

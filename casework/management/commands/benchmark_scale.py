@@ -354,7 +354,8 @@ class Command(BaseCommand):
             join = "LEFT JOIN casework_party p ON p.id = c.party_id" if name.startswith("search") else ""
             for number in (1, deep_page):
                 label = f"list {name}, page {number}"
-                if not self._wanted(label):
+                # Asked of the measures' full labels: --only "GET page" keeps the pages, not the selectors.
+                if not (self._wanted(f"{label}: selector") or self._wanted(f"{label}: GET page")):
                     continue
 
                 def rows(filters=filters, number=number):
