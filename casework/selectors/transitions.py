@@ -36,7 +36,7 @@ def case_available_transitions(
     state are listed only with `include_other_states`.
     """
     at = at or timezone.now()
-    history = CaseHistory.load(case)
+    history = CaseHistory.load(case, approvers=False)
     calendar = WorkingCalendar.load()
     result = []
     clocks = None
