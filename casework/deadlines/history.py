@@ -32,12 +32,13 @@ class CaseHistory:
     approvals: list[Approval]
 
     @classmethod
-    def load(cls, case: Case, *, approvers: bool = True) -> CaseHistory:
+    def load(cls, case: Case, *, approvers: bool = True, events: list[CaseEvent] | None = None) -> CaseHistory:
         """The case's history. Without `approvers`, an approval's approver is not loaded with it:
-        for a caller that only asks the guards and the clocks, which never read it."""
+        for a caller that only asks the guards and the clocks, which never read it. `events`: the
+        case's events, in occurred_at and id order, when the caller has just read them."""
         approvals = case.approvals.order_by("occurred_at", "id")
         return cls(
-            events=list(case.events.order_by("occurred_at", "id")),
+            events=list(case.events.order_by("occurred_at", "id")) if events is None else list(events),
             # A service's document is asked only its type and date: not its (large) data snapshot.
             services=list(
                 DocumentService.objects.filter(document__case=case)
