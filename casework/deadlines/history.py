@@ -18,6 +18,11 @@ from casework.models import (
     Suspension,
 )
 
+_SERVICE_FIELDS = (
+    *(field.name for field in DocumentService._meta.concrete_fields),
+    "document__document_type", "document__created_at",
+)
+
 
 @dataclass
 class CaseHistory:
@@ -27,17 +32,22 @@ class CaseHistory:
     approvals: list[Approval]
 
     @classmethod
-    def load(cls, case: Case) -> CaseHistory:
+    def load(cls, case: Case, *, approvers: bool = True, events: list[CaseEvent] | None = None) -> CaseHistory:
+        """The case's history. Without `approvers`, an approval's approver is not loaded with it:
+        for a caller that only asks the guards and the clocks, which never read it. `events`: the
+        case's events, in occurred_at and id order, when the caller has just read them."""
+        approvals = case.approvals.order_by("occurred_at", "id")
         return cls(
-            events=list(case.events.order_by("occurred_at", "id")),
+            events=list(case.events.order_by("occurred_at", "id")) if events is None else list(events),
+            # A service's document is asked only its type and date: not its (large) data snapshot.
             services=list(
                 DocumentService.objects.filter(document__case=case)
-                .select_related("document")
+                .select_related("document").only(*_SERVICE_FIELDS)
                 .order_by("effective_at", "id")
             ),
             suspensions=list(case.suspensions.order_by("started_at", "id")),
             # With the approver: the documents of a step print each approver's name.
-            approvals=list(case.approvals.select_related("approver").order_by("occurred_at", "id")),
+            approvals=list(approvals.select_related("approver") if approvers else approvals),
         )
 
     # --- keeping it current within one transaction --------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from casework.models import Case, Document, DocumentStatus, User
 
 
@@ -14,9 +12,27 @@ def case_visible_to(*, case: Case, user: User, action: str = "read_case") -> boo
     return permits(user, action, case=case)
 
 
-def case_documents(*, case: Case) -> QuerySet[Document]:
-    return (Document.objects.filter(case=case).select_related("service", "service__served_by", "supersedes")
-            .prefetch_related("superseded_by").order_by("created_at", "id"))
+def case_documents(*, case: Case) -> list[Document]:
+    """The case's documents, oldest first, as its documents list shows them: each with its
+    service (and who served it), the document it corrects (`supersedes`) and the ones that
+    correct it (`superseded_by.all()`), in one query. The PDF's data snapshot is not loaded."""
+    from casework.selectors.cases import person_only, seed_prefetched
+
+    documents = list(
+        Document.objects.filter(case=case).select_related("service", "service__served_by")
+        .defer("data", *person_only("service__served_by")).order_by("created_at", "id")
+    )
+    # A correction belongs to the case of the document it corrects (document_correct): both
+    # ends of the link are in this list, so it is linked here rather than read twice more.
+    by_pk = {document.pk: document for document in documents}
+    newer: dict[int, list[Document]] = {}
+    for document in documents:
+        if document.supersedes_id in by_pk:
+            document.supersedes = by_pk[document.supersedes_id]
+            newer.setdefault(document.supersedes_id, []).append(document)
+    for document in documents:
+        seed_prefetched(document, "superseded_by", newer.get(document.pk, []))
+    return documents
 
 
 def document_by_code(*, code: str) -> Document | None:

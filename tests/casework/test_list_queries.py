@@ -238,3 +238,71 @@ def test_the_row_clock_is_the_most_urgent_running_clock(cast, office):
         case=unconfirmed, kind="first_talk").due_at
     for case in (all_met, suspended, no_clocks):
         assert case_urgent_clock(listed[case.pk], now) is None
+
+
+def read_as_the_page_does(page) -> list:
+    """Everything the case page's template reads from the selector's objects."""
+    case = page.case
+    seen: list = [str(case.party), str(case.squad), str(case.community)]
+    seen += [person.display_name for person in [*case.officers.all(), *case.negotiators.all()]]
+    for event in page.events:
+        seen += [event.get_to_status_display(), event.get_kind_display(), event.data.get("text"),
+                 event.actor and event.actor.display_name]
+    for document in page.documents:
+        seen += [document.number, document.status, document.last_error, document.is_served_type]
+        if document.supersedes_id:
+            seen.append(document.supersedes.number)
+        seen += [newer.number for newer in document.superseded_by.all()]
+        service = getattr(document, "service", None)
+        if service is not None:
+            seen += [service.served_by.display_name, service.get_method_display()]
+    seen += [(photo.pk, photo.caption) for photo in page.photos]
+    return seen
+
+
+def selector_queries(call) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return len(queries)
+
+
+CASE_PAGE_QUERIES = 6  # the case, its people, clocks, events, documents, attachments
+HISTORY_QUERIES = 4  # events, services, suspensions, approvals
+
+
+def test_case_page_selector_queries_are_fixed_whatever_the_history(cast, case_in):
+    """case_get + case_page cost 6 queries, with served, corrected and correcting documents
+    and events from several people, and nothing the page reads costs one more."""
+    from casework.models import DocumentType
+    from casework.selectors.cases import case_get, case_page
+    from casework.services.documents import document_correct
+
+    case = case_in(S.DECIDED)
+
+    def load():
+        page = case_page(case=case_get(user=cast.supervisor, pk=case.pk))
+        read_as_the_page_does(page)
+        return page
+
+    assert selector_queries(load) == CASE_PAGE_QUERIES
+    decision = case.documents.get(document_type=DocumentType.DEMOLITION_DECISION)
+    correction = document_correct(document=decision, actor=cast.supervisor, reason="当事人名称有误，更正。")
+    page = load()
+    shown = {document.pk: document for document in page.documents}
+    assert list(shown[decision.pk].superseded_by.all()) == [shown[correction.pk]]
+    assert shown[correction.pk].supersedes == shown[decision.pk]
+    assert any(getattr(document, "service", None) for document in page.documents)
+    assert selector_queries(load) == CASE_PAGE_QUERIES
+
+
+@pytest.mark.parametrize("status", [S.REPORTED, S.DECIDED, S.SELF_DEMOLISHING])
+def test_available_transitions_read_the_history_once(cast, case_in, status):
+    """The transitions on offer cost the history's four queries, whatever the number of
+    transitions asked about (a guard that reads more is counted in its own state's test)."""
+    from casework.selectors.cases import case_get
+    from casework.selectors.transitions import case_available_transitions
+
+    case = case_in(status)
+    loaded = case_get(user=cast.supervisor, pk=case.pk)
+    case_available_transitions(case=loaded, user=cast.supervisor)  # settings and calendar: cached after
+    assert selector_queries(lambda: case_available_transitions(case=loaded, user=cast.supervisor)) == HISTORY_QUERIES
