@@ -100,7 +100,7 @@ WITH page AS (
     ORDER BY c.year DESC, c.sequence DESC LIMIT %s OFFSET %s
 )
 SELECT (SELECT count(*) FROM (SELECT 1 FROM casework_case c {join} WHERE {where} LIMIT %s) counted) AS total,
-       c.*, p.name, p.address, s.name, cm.name,
+       c.*, p.name AS party_name, p.address AS party_address, s.name AS squad_name, cm.name AS community_name,
        (SELECT json_agg(json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window)
                         ORDER BY k.is_window, k.due_at)
           FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) AS clocks
@@ -109,6 +109,18 @@ LEFT JOIN casework_party p ON p.id = c.party_id
 JOIN casework_squad s ON s.id = c.squad_id
 JOIN casework_community cm ON cm.id = c.community_id
 ORDER BY c.year DESC, c.sequence DESC
+"""
+
+# The list page shows, besides the rows and the count, the filters' choices (for an office-wide
+# user: every squad, community and field officer): all of it as one JSON value.
+_LIST_PAGE_SQL = """
+WITH listed AS ({list_sql})
+SELECT json_build_object(
+  'cases', (SELECT json_agg(row_to_json(listed) ORDER BY listed.year DESC, listed.sequence DESC) FROM listed),
+  'squads', (SELECT json_agg(json_build_array(s.id, s.name) ORDER BY s.id) FROM casework_squad s),
+  'communities', (SELECT json_agg(json_build_array(cm.id, cm.name) ORDER BY cm.id) FROM casework_community cm),
+  'officers', (SELECT json_agg(json_build_array(u.id, u.full_name, u.username) ORDER BY u.full_name)
+               FROM casework_user u WHERE u.is_field_officer))
 """
 
 _CASE_PAGE_SQL = """
@@ -246,7 +258,8 @@ class Command(BaseCommand):
                 {**asdict(row), "ratio": row.ratio} for row in self.rows], "growth": growth}))
             return
         self.stdout.write("times in ms; p95 nearest-rank; ratio = p95 / SQL p95 (SQL: one hand-written query "
-                          "fetching the same result; for a transition: its own writes sent in one round trip, without its reads)")
+                          "fetching the same result; for a list page: its rows, count and filter choices; for a transition: its "
+                          "own writes sent in one round trip, without its reads)")
         if growth is not None:
             self.stdout.write(f"\ngrowth against {baseline_rows['header']}")
             self.stdout.write(f"{'measure':<{WIDTH}}  {'p95 then':>8} {'p95 now':>8}  {'growth':>6}  note")
@@ -368,13 +381,15 @@ class Command(BaseCommand):
                 offset = max(0, page.start_index() - 1)
                 statement = _LIST_SQL.format(join=join, where=where)
                 count_limit = max(EXACT_COUNT_UP_TO, number * PAGE_SIZE) + 1
-                sql = _sql(statement, [*where_params, PAGE_SIZE, offset, *where_params, count_limit])
+                list_params = [*where_params, PAGE_SIZE, offset, *where_params, count_limit]
+                sql = _sql(statement, list_params)
+                page_sql = _sql(_LIST_PAGE_SQL.format(list_sql=statement), list_params)
                 counted = f"{page.paginator.count:,}" if page.paginator.count_is_exact else \
                     f"more than {page.paginator.count - 1:,}"
                 note = f"{counted} cases; page {page.number}"
                 self.measure(f"{label}: selector", rows, sql, note=note)
-                self.measure(f"{label}: GET page", self._get(f"{url}?{_query({**params, 'page': number})}"), sql,
-                             note=note)
+                self.measure(f"{label}: GET page", self._get(f"{url}?{_query({**params, 'page': number})}"),
+                             page_sql, note=note)
 
     # --- one case --------------------------------------------------------------------------
 
