@@ -150,7 +150,7 @@ def case_urgent_clock(case: Case, now: dt.datetime) -> ClockView | None:
     found = case.urgent_clock
     if found is None or case.status == CaseStatus.SUSPENDED:
         return None
-    if isinstance(found, str):  # a backend that returns the object as text
+    if isinstance(found, str):  # SQLite returns the subquery's object as text
         found = json.loads(found)
     due_at = dt.datetime.fromisoformat(found["due_at"])
     if timezone.is_naive(due_at):  # SQLite writes the stored UTC time without its offset
@@ -217,7 +217,6 @@ class CasePaginator(Paginator):
             try:
                 found = self._page_with_count(number)
             except PageNotAnInteger:
-                self._remember(1)
                 found = self._page_with_count(1)
             if found is not None:
                 return found
@@ -225,10 +224,6 @@ class CasePaginator(Paginator):
 
     def page(self, number):
         self._remember(number)
-        if self.exact_count_up_to is not None and not self.orphans and "count" not in self.__dict__:
-            found = self._page_with_count(number)
-            if found is not None:
-                return found
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
@@ -240,7 +235,7 @@ class CasePaginator(Paginator):
 
     def _page_with_count(self, number):
         """The page and the list's count in one query, or None when the page is empty (past the
-        end, or no case matches): then `page` counts first and answers as Paginator does."""
+        end, or no case matches): then get_page counts first and answers as Paginator does."""
         try:
             if isinstance(number, float) and not number.is_integer():
                 raise ValueError
