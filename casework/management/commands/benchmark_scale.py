@@ -100,16 +100,20 @@ WITH page AS (
     ORDER BY c.year DESC, c.sequence DESC LIMIT %s OFFSET %s
 )
 SELECT (SELECT count(*) FROM (SELECT 1 FROM casework_case c {join} WHERE {where} LIMIT %s) counted) AS total,
-       c.*, p.name AS party_name, p.address AS party_address, s.name AS squad_name, cm.name AS community_name,
-       (SELECT json_agg(json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window)
-                        ORDER BY k.is_window, k.due_at)
-          FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) AS clocks
+       {columns}, p.name AS party_name, p.address AS party_address, s.name AS squad_name, cm.name AS community_name,
+       (SELECT json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window,
+                                 'unconfirmed', k.unconfirmed, 'basis', k.basis)
+          FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL
+          ORDER BY k.is_window, k.due_at LIMIT 1) AS clock
 FROM page JOIN casework_case c ON c.id = page.id
 LEFT JOIN casework_party p ON p.id = c.party_id
 JOIN casework_squad s ON s.id = c.squad_id
 JOIN casework_community cm ON cm.id = c.community_id
 ORDER BY c.year DESC, c.sequence DESC
 """
+
+# The case columns a list row reads: all but the search column (case_list defers it too).
+_LIST_COLUMNS = ", ".join(f"c.{field.column}" for field in Case._meta.concrete_fields if field.name != "search_bigrams")
 
 # The list page shows, besides the rows and the count, the filters' choices (for an office-wide
 # user: every squad, community and field officer): all of it as one JSON value.
@@ -379,7 +383,7 @@ class Command(BaseCommand):
 
                 page, _ = rows()
                 offset = max(0, page.start_index() - 1)
-                statement = _LIST_SQL.format(join=join, where=where)
+                statement = _LIST_SQL.format(join=join, where=where, columns=_LIST_COLUMNS)
                 count_limit = max(EXACT_COUNT_UP_TO, number * PAGE_SIZE) + 1
                 list_params = [*where_params, PAGE_SIZE, offset, *where_params, count_limit]
                 sql = _sql(statement, list_params)
