@@ -7,21 +7,46 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import OuterRef
+
 from casework.models import (
     Approval,
     ApprovalDecision,
     Case,
     CaseEvent,
+    Document,
     DocumentService,
     DocumentType,
     EventKind,
     Suspension,
+    User,
 )
+from casework.selectors.json_rows import RowShape
 
-_SERVICE_FIELDS = (
-    *(field.name for field in DocumentService._meta.concrete_fields),
-    "document__document_type", "document__created_at",
-)
+# The history in the order every question below assumes (oldest first).
+EVENT_ROWS = RowShape(CaseEvent, order_by=("occurred_at", "id"))
+# A service's document is asked only its type and date: not its (large) data snapshot.
+SERVICE_ROWS = RowShape(DocumentService, order_by=("effective_at", "id"),
+                        related={"document": RowShape(Document, fields=("document_type", "created_at"))})
+SUSPENSION_ROWS = RowShape(Suspension, order_by=("started_at", "id"))
+APPROVAL_ROWS = RowShape(Approval, order_by=("occurred_at", "id"))
+# With the approver: the documents of a step print each approver's name.
+APPROVAL_ROWS_WITH_APPROVER = RowShape(Approval, order_by=("occurred_at", "id"), related={"approver": RowShape(User)})
+
+
+def history_columns(*, events: bool = True, approvers: bool = True) -> dict:
+    """The history as JSON columns of a query on the case (casework.selectors.json_rows), for a
+    caller that reads the case's other rows in the same query; `CaseHistory.from_columns` loads them."""
+    case = OuterRef("pk")
+    columns = {
+        "history_services": SERVICE_ROWS.column(DocumentService.objects.filter(document__case=case)),
+        "history_suspensions": SUSPENSION_ROWS.column(Suspension.objects.filter(case=case)),
+        "history_approvals": (APPROVAL_ROWS_WITH_APPROVER if approvers else APPROVAL_ROWS).column(
+            Approval.objects.filter(case=case)),
+    }
+    if events:
+        columns["history_events"] = EVENT_ROWS.column(CaseEvent.objects.filter(case=case))
+    return columns
 
 
 @dataclass
@@ -36,18 +61,23 @@ class CaseHistory:
         """The case's history. Without `approvers`, an approval's approver is not loaded with it:
         for a caller that only asks the guards and the clocks, which never read it. `events`: the
         case's events, in occurred_at and id order, when the caller has just read them."""
-        approvals = case.approvals.order_by("occurred_at", "id")
+        # One query: each kind of row as a JSON column of the case's row.
+        row = (Case.objects.using(case._state.db or "default").filter(pk=case.pk)
+               .values(**history_columns(events=events is None, approvers=approvers)).get())
+        return cls.from_columns(row, approvers=approvers, events=events, using=case._state.db or "default")
+
+    @classmethod
+    def from_columns(cls, row: dict, *, approvers: bool = True, events: list[CaseEvent] | None = None,
+                     services: list[DocumentService] | None = None, using: str = "default") -> CaseHistory:
+        """The history from a row holding `history_columns` (`events` and `services`, in the
+        history's order, if the caller read them otherwise)."""
         return cls(
-            events=list(case.events.order_by("occurred_at", "id")) if events is None else list(events),
-            # A service's document is asked only its type and date: not its (large) data snapshot.
-            services=list(
-                DocumentService.objects.filter(document__case=case)
-                .select_related("document").only(*_SERVICE_FIELDS)
-                .order_by("effective_at", "id")
-            ),
-            suspensions=list(case.suspensions.order_by("started_at", "id")),
-            # With the approver: the documents of a step print each approver's name.
-            approvals=list(approvals.select_related("approver") if approvers else approvals),
+            events=EVENT_ROWS.load(row["history_events"], using=using) if events is None else list(events),
+            services=(SERVICE_ROWS.load(row["history_services"], using=using) if services is None
+                      else list(services)),
+            suspensions=SUSPENSION_ROWS.load(row["history_suspensions"], using=using),
+            approvals=(APPROVAL_ROWS_WITH_APPROVER if approvers else APPROVAL_ROWS).load(
+                row["history_approvals"], using=using),
         )
 
     # --- keeping it current within one transaction --------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.paginator import PageNotAnInteger, Paginator
-from django.db import connection
 from django.db.models import IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
@@ -17,9 +17,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from casework.deadlines.calendar import BEIJING
-from casework.models import Case, CaseClock, CaseEvent, CaseStatus, User
+from casework.models import Case, CaseClock, CaseEvent, CaseStatus, Document, DocumentService, User
 from casework.models.attachments import Attachment, AttachmentKind
 from casework.search import case_text_q, search_too_short
+from casework.selectors.json_rows import RowShape
+
+if TYPE_CHECKING:
+    from casework.deadlines.history import CaseHistory
 
 
 def case_visible(*, user: User) -> QuerySet[Case]:
@@ -34,31 +38,22 @@ def case_visible(*, user: User) -> QuerySet[Case]:
 
 def case_get(*, user: User, pk: int) -> Case:
     """One case for its page; a case the user may not read is 'not found' (its existence is not disclosed).
-    Its officers and negotiators are loaded with it: `case.officers.all()` and
-    `case.negotiators.all()` read them without a query."""
-    case = case_visible(user=user).select_related("party", "squad", "community").filter(pk=pk).first()
+    Its officers and negotiators are loaded with it, in the same query: `case.officers.all()`
+    and `case.negotiators.all()` read them without one."""
+    case = (case_visible(user=user).select_related("party", "squad", "community").filter(pk=pk)
+            .annotate(officer_rows=PERSON_ROWS.column(User.objects.filter(officer_cases=OuterRef("pk"))),
+                      negotiator_rows=PERSON_ROWS.column(User.objects.filter(negotiator_cases=OuterRef("pk"))))
+            .first())
     if case is None:
         raise Http404(_("No such case."))
-    _load_people(case)
+    seed_prefetched(case, "officers", PERSON_ROWS.load(case.officer_rows, using=case._state.db))
+    seed_prefetched(case, "negotiators", PERSON_ROWS.load(case.negotiator_rows, using=case._state.db))
+    del case.officer_rows, case.negotiator_rows
     return case
 
 
-def _load_people(case: Case) -> None:
-    # One query for both lists instead of a prefetch each: on this page a query costs mostly
-    # building and sending it, not its few rows. The ORM cannot ask for two many-to-many
-    # relations of one row in one query without repeating rows, hence the SQL.
-    quote = connection.ops.quote_name
-    officers, negotiators, people = (quote(model._meta.db_table) for model in (
-        Case.officers.through, Case.negotiators.through, User))
-    found = list(User.objects.raw(
-        f"SELECT p.*, EXISTS (SELECT 1 FROM {officers} o WHERE o.case_id = %s AND o.user_id = p.id) AS as_officer, "
-        f"EXISTS (SELECT 1 FROM {negotiators} n WHERE n.case_id = %s AND n.user_id = p.id) AS as_negotiator "
-        f"FROM {people} p WHERE p.id IN (SELECT user_id FROM {officers} WHERE case_id = %s "
-        f"UNION SELECT user_id FROM {negotiators} WHERE case_id = %s) ORDER BY p.id",
-        [case.pk] * 4,
-    ))
-    seed_prefetched(case, "officers", [person for person in found if person.as_officer])
-    seed_prefetched(case, "negotiators", [person for person in found if person.as_negotiator])
+# A case's people in the order of their accounts, as case_get has always listed them.
+PERSON_ROWS = RowShape(User, order_by=("id",))
 
 
 def seed_prefetched(instance, name: str, objects: list) -> None:
@@ -311,6 +306,8 @@ class CasePage:
     documents: list
     photos: list[Attachment]
     other_attachments: list[Attachment]
+    # The history the page's actions are judged on (case_available_transitions(history=...)).
+    history: CaseHistory
 
 
 # What a person's name on a page needs (User.display_name): not the whole account row.
@@ -324,19 +321,53 @@ def person_only(path: str) -> list[str]:
             if field.name not in PERSON_NAME_FIELDS]
 
 
-def case_page(*, case: Case, now: dt.datetime | None = None) -> CasePage:
-    """Everything the case page shows besides the available actions, in a fixed number of queries
-    (case_get's two, and four here), with the columns the page shows."""
-    now = now or timezone.now()
-    clocks = [clock_view(c, now) for c in case.clocks.filter(satisfied_at__isnull=True).order_by("is_window", "due_at")
-              .only("case_id", "kind", "due_at", "is_window", "unconfirmed", "basis")]
-    events = list(case.events.select_related("actor").defer(*person_only("actor")).order_by("occurred_at", "id"))
-    from casework.selectors.documents import case_documents
+# What the case page reads of a case's rows (casework.selectors.json_rows), in the order it shows them.
+_PAGE_CLOCK_ROWS = RowShape(CaseClock, fields=("case_id", "kind", "due_at", "is_window", "unconfirmed", "basis"),
+                            order_by=("is_window", "due_at", "id"))
+_PAGE_EVENT_ROWS = RowShape(CaseEvent, order_by=("occurred_at", "id"),
+                            related={"actor": RowShape(User, fields=PERSON_NAME_FIELDS)})
+# The PDF's data snapshot is not shown; each document's service is, with who served it.
+_PAGE_DOCUMENT_ROWS = RowShape(Document, defer=("data",), order_by=("created_at", "id"), related={
+    "service": RowShape(DocumentService, related={"served_by": RowShape(User, fields=PERSON_NAME_FIELDS)})})
+_PAGE_ATTACHMENT_ROWS = RowShape(Attachment, order_by=("uploaded_at", "id"))
 
-    documents = case_documents(case=case)
-    attachments = list(case.attachments.order_by("uploaded_at", "id"))
+
+def case_page(*, case: Case, now: dt.datetime | None = None) -> CasePage:
+    """Everything the case page shows, and the history its actions are judged on, in one query
+    (case_get's is the other one), with the columns the page shows."""
+    from casework.deadlines.history import CaseHistory, history_columns
+    from casework.selectors.documents import link_corrections
+
+    now = now or timezone.now()
+    on_case = OuterRef("pk")
+    using = case._state.db or "default"
+    row = Case.objects.using(using).filter(pk=case.pk).values(
+        page_clocks=_PAGE_CLOCK_ROWS.column(CaseClock.objects.filter(case=on_case, satisfied_at__isnull=True)),
+        page_events=_PAGE_EVENT_ROWS.column(CaseEvent.objects.filter(case=on_case)),
+        page_documents=_PAGE_DOCUMENT_ROWS.column(Document.objects.filter(case=on_case)),
+        page_attachments=_PAGE_ATTACHMENT_ROWS.column(Attachment.objects.filter(case=on_case)),
+        # The services are the documents' own (below); the rest of the history is read here.
+        **{name: column for name, column in history_columns(events=False, approvers=False).items()
+           if name != "history_services"},
+    ).get()
+    events = _PAGE_EVENT_ROWS.load(row["page_events"], using=using)
+    documents = _PAGE_DOCUMENT_ROWS.load(row["page_documents"], using=using)
+    link_corrections(documents)
+    attachments = _PAGE_ATTACHMENT_ROWS.load(row["page_attachments"], using=using)
+    services = sorted((document.service for document in documents if _has_service(document)),
+                      key=lambda service: (service.effective_at, service.pk))
+    history = CaseHistory.from_columns(row, approvers=False, events=events, services=services, using=using)
     return CasePage(
-        case=case, clocks=clocks, events=events, documents=documents,
+        case=case, clocks=[clock_view(c, now) for c in _PAGE_CLOCK_ROWS.load(row["page_clocks"], using=using)],
+        events=events, documents=documents,
         photos=[a for a in attachments if a.kind == AttachmentKind.PHOTO],
         other_attachments=[a for a in attachments if a.kind != AttachmentKind.PHOTO],
+        history=history,
     )
+
+
+def _has_service(document: Document) -> bool:
+    try:
+        return document.service is not None
+    except Document.service.RelatedObjectDoesNotExist:
+        return False

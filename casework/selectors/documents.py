@@ -16,12 +16,21 @@ def case_documents(*, case: Case) -> list[Document]:
     """The case's documents, oldest first, as its documents list shows them: each with its
     service (and who served it), the document it corrects (`supersedes`) and the ones that
     correct it (`superseded_by.all()`), in one query. The PDF's data snapshot is not loaded."""
-    from casework.selectors.cases import person_only, seed_prefetched
+    from casework.selectors.cases import person_only
 
     documents = list(
         Document.objects.filter(case=case).select_related("service", "service__served_by")
         .defer("data", *person_only("service__served_by")).order_by("created_at", "id")
     )
+    link_corrections(documents)
+    return documents
+
+
+def link_corrections(documents: list[Document]) -> None:
+    """Give each of a case's documents (all of them) the document it corrects (`supersedes`) and
+    the ones that correct it (`superseded_by.all()`) from the list itself, without a query."""
+    from casework.selectors.cases import seed_prefetched
+
     # A correction belongs to the case of the document it corrects (document_correct): both
     # ends of the link are in this list, so it is linked here rather than read twice more.
     by_pk = {document.pk: document for document in documents}
@@ -32,7 +41,6 @@ def case_documents(*, case: Case) -> list[Document]:
             newer.setdefault(document.supersedes_id, []).append(document)
     for document in documents:
         seed_prefetched(document, "superseded_by", newer.get(document.pk, []))
-    return documents
 
 
 def document_by_code(*, code: str) -> Document | None:

@@ -10,7 +10,7 @@ from django_fsm import can_proceed
 from casework.deadlines.calendar import WorkingCalendar
 from casework.deadlines.history import CaseHistory
 from casework.errors import GuardFailure
-from casework.models import Case, CaseEvent, User
+from casework.models import Case, User
 from casework.transitions import SPECS, TransitionRequest, permission_failure
 
 
@@ -28,17 +28,17 @@ class AvailableTransition:
 
 def case_available_transitions(
     *, case: Case, user: User, at: dt.datetime | None = None, include_other_states: bool = False,
-    events: list[CaseEvent] | None = None,
+    history: CaseHistory | None = None,
 ) -> list[AvailableTransition]:
     """Every transition with whether `user` may perform it on `case` now, and why not.
 
     Guards that judge submitted data are left to the form; the answer here is what the case's
     history and the user's role already decide. Transitions not possible from the current
-    state are listed only with `include_other_states`. `events`: the case's events in time
-    order if the caller has them (the case page has), saving the history one query.
+    state are listed only with `include_other_states`. `history`: the case's history if the
+    caller has read it (the case page has, with approvers or without), saving its query.
     """
     at = at or timezone.now()
-    history = CaseHistory.load(case, approvers=False, events=events)
+    history = history or CaseHistory.load(case, approvers=False)
     calendar = WorkingCalendar.load()
     result = []
     clocks = None

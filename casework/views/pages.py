@@ -153,7 +153,7 @@ def case_detail(request, pk: int):
     page = case_page(case=case)
     actions = [
         (action, not action.allowed and _form_supplies(action))
-        for action in case_available_transitions(case=case, user=request.user, events=page.events)
+        for action in case_available_transitions(case=case, user=request.user, history=page.history)
     ]
     review_steps = [
         (step, ApprovalStep(step).label) for step, (_role, states) in APPROVAL_RULES.items()

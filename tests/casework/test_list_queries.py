@@ -266,8 +266,8 @@ def selector_queries(call) -> int:
     return len(queries)
 
 
-CASE_PAGE_QUERIES = 6  # the case, its people, clocks, events, documents, attachments
-HISTORY_QUERIES = 4  # events, services, suspensions, approvals
+CASE_PAGE_QUERIES = 2  # the case with its people; its clocks, events, documents, attachments and history
+HISTORY_QUERIES = 1  # events, services, suspensions and approvals, as JSON columns of one query
 
 
 def test_case_page_selector_queries_are_fixed_whatever_the_history(cast, case_in):
