@@ -67,6 +67,20 @@ class CaseHistory:
         return cls.from_columns(row, approvers=approvers, events=events, using=case._state.db or "default")
 
     @classmethod
+    def with_case(cls, cases, pk: int, *, approvers: bool = True) -> tuple[Case, CaseHistory]:
+        """The case `pk` of the queryset `cases`, its history, and its officers and negotiators
+        (`case.officers.all()` without a query), read in one query: one snapshot of all of them."""
+        from casework.selectors.cases import people_columns, seed_people
+
+        case = cases.annotate(**history_columns(approvers=approvers), **people_columns()).get(pk=pk)
+        using = case._state.db or "default"
+        history = cls.from_columns(vars(case), approvers=approvers, using=using)
+        for name in history_columns(approvers=approvers):
+            delattr(case, name)
+        seed_people(case)
+        return case, history
+
+    @classmethod
     def from_columns(cls, row: dict, *, approvers: bool = True, events: list[CaseEvent] | None = None,
                      services: list[DocumentService] | None = None, using: str = "default") -> CaseHistory:
         """The history from a row holding `history_columns` (`events` and `services`, in the

@@ -115,7 +115,14 @@ class CasePeople:
 
     @classmethod
     def of(cls, case: Case) -> CasePeople:
-        """Read from the case's link tables (one query)."""
+        """Read from the case's link tables (one query), or from the people loaded with the case
+        (`case.officers.all()` and `case.negotiators.all()` already read) without one."""
+        loaded = getattr(case, "_prefetched_objects_cache", {})
+        if "officers" in loaded and "negotiators" in loaded:
+            def alphabetical(people) -> tuple[int, ...]:
+                return tuple(person.pk for person in sorted(people, key=lambda person: (person.full_name, person.pk)))
+
+            return cls(officer_ids=alphabetical(case.officers.all()), negotiator_ids=alphabetical(case.negotiators.all()))
         officers = Case.officers.through.objects.filter(case_id=case.pk).values_list(
             "user_id", "user__full_name", models.Value("officer"))
         negotiators = Case.negotiators.through.objects.filter(case_id=case.pk).values_list(

@@ -41,15 +41,26 @@ def case_get(*, user: User, pk: int) -> Case:
     Its officers and negotiators are loaded with it, in the same query: `case.officers.all()`
     and `case.negotiators.all()` read them without one."""
     case = (case_visible(user=user).select_related("party", "squad", "community").filter(pk=pk)
-            .annotate(officer_rows=PERSON_ROWS.column(User.objects.filter(officer_cases=OuterRef("pk"))),
-                      negotiator_rows=PERSON_ROWS.column(User.objects.filter(negotiator_cases=OuterRef("pk"))))
-            .first())
+            .annotate(**people_columns()).first())
     if case is None:
         raise Http404(_("No such case."))
-    seed_prefetched(case, "officers", PERSON_ROWS.load(case.officer_rows, using=case._state.db))
-    seed_prefetched(case, "negotiators", PERSON_ROWS.load(case.negotiator_rows, using=case._state.db))
-    del case.officer_rows, case.negotiator_rows
+    seed_people(case)
     return case
+
+
+def people_columns() -> dict:
+    """The case's officers and negotiators as JSON columns of a query on cases; `seed_people`
+    gives them to the case loaded with them."""
+    return {"officer_rows": PERSON_ROWS.column(User.objects.filter(officer_cases=OuterRef("pk"))),
+            "negotiator_rows": PERSON_ROWS.column(User.objects.filter(negotiator_cases=OuterRef("pk")))}
+
+
+def seed_people(case: Case) -> None:
+    """`case.officers.all()` and `case.negotiators.all()` from the case's `people_columns`."""
+    using = case._state.db or "default"
+    seed_prefetched(case, "officers", PERSON_ROWS.load(case.officer_rows, using=using))
+    seed_prefetched(case, "negotiators", PERSON_ROWS.load(case.negotiator_rows, using=using))
+    del case.officer_rows, case.negotiator_rows
 
 
 # A case's people in the order of their accounts, as case_get has always listed them.

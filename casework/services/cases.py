@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework.authorization import refusal
 from casework.deadlines.calendar import local_date
 from casework.deadlines.clocks import clocks_compute_for_record, clocks_copy_people, clocks_office_due_at, clocks_store
+from casework.deadlines.history import CaseHistory
 from casework.errors import ConcurrentChange, GuardFailure, GuardsFailed, InvalidInput, NotAllowed
 from casework.models import (
     Case,
@@ -171,7 +172,9 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     # the conditional UPDATE in Case.save detect anyone who got in between.
     # `expected_version` is the version the user's page or API client showed; without it only
     # a change racing with this very transaction is detected.
-    case = Case.objects.select_related("party", "squad", "community").get(pk=case.pk)
+    # The history and the people come in the same read: the guards, the clocks and the
+    # documents ask them, and one snapshot cannot disagree with itself.
+    case, history = CaseHistory.with_case(Case.objects.select_related("party", "squad", "community"), case.pk)
     _check_version(case, expected_version)
     if not can_proceed(getattr(case, spec.name), check_conditions=False):
         failure = GuardFailure(
@@ -184,7 +187,8 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     if denied:
         raise NotAllowed(denied.message, guards=[denied])
 
-    request = TransitionRequest(spec=spec, case=case, actor=actor, occurred_at=occurred_at, data=data)
+    request = TransitionRequest(spec=spec, case=case, actor=actor, occurred_at=occurred_at, data=data,
+                                history=history)
     failures = request.guard_failures()
     if failures:
         raise GuardsFailed(
@@ -193,7 +197,6 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
             guards=failures,
         )
 
-    history = request.history
     from_status = case.status
     # The figures as they stood: the version check in case.save() guarantees nobody changed
     # the case since this read, so the difference added below is exact.

@@ -160,7 +160,7 @@ def _document_snapshot(*, case, event, document_type, issued_on, extra, context:
     # The officers who took part in this step (inspection, verification), else those assigned.
     officers = (event.data.get("officers") if event else None) or [
         {"id": o.pk, "name": o.display_name, "certificate_number": o.certificate_number}
-        for o in case.officers.order_by("pk")
+        for o in sorted(case.officers.all(), key=lambda officer: officer.pk)
     ]
     issued_on = issued_on or (local_date(event.occurred_at) if event else local_date(timezone.now()))
     return {

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -13,17 +14,28 @@ from casework.deadlines.calendar import BEIJING, WorkingCalendar
 from casework.deadlines.clocks import clocks_refresh
 from casework.errors import GuardsFailed, InvalidInput, NotAllowed
 from casework.models import Case, CaseEvent, CaseStatus, ClockKind
+from casework.scenarios import PATHS
 from casework.selectors.transitions import case_available_transitions
 from casework.services import cases
 from casework.validators import credit_code_is_valid, resident_id_is_valid
 
 
-def test_closed_case_cannot_be_saved_or_moved_but_takes_notes(case_in, cast):
+def test_closed_case_cannot_be_saved_or_moved_but_takes_notes(scenario, cast):
     """A closed case refuses field changes and every transition; a note is still accepted."""
-    case = case_in(CaseStatus.CLOSED)
+    closing = scenario()
+    closing.run(PATHS[CaseStatus.CLOSED][:-1])
+    before_closing = Case.objects.get(pk=closing.case.pk)
+    case = closing.run(["close"])
+    assert case.status == CaseStatus.CLOSED
     case.location = "改过的地址"
-    with pytest.raises(PermissionDenied):
+    # The refusal comes from the UPDATE: like any failed write it spoils the transaction it ran in.
+    with pytest.raises(PermissionDenied), transaction.atomic():
         case.save()
+    # A copy read before the case was closed is refused as closed too, not as merely stale.
+    before_closing.location = "改过的地址"
+    with pytest.raises(PermissionDenied, match="结案"), transaction.atomic():
+        before_closing.save()
+    assert Case.objects.get(pk=case.pk).location != "改过的地址"
     case = Case.objects.get(pk=case.pk)
     with pytest.raises(GuardsFailed) as refused:
         cases.case_transition(case=case, actor=cast.supervisor, name="suspend", data={"reason": "other"})

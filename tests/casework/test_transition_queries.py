@@ -25,26 +25,26 @@ pytestmark = pytest.mark.django_db
 
 # The transition (case_transition) of each step; one of its queries reads the case's people for the clocks.
 TRANSITION_BOUNDS = {
-    "inspect": 34,
-    "file": 34,
-    "notify": 33,
-    "submit_review": 41,
-    "decide": 37,
-    "assign_negotiators": 30,
-    "commit_self_demolition": 33,
-    "report_progress": 29,
-    "announce": 32,
-    "issue_demand": 40,
-    "decide_execution": 33,
-    "force_demolish": 32,
-    "verify": 33,
-    "close": 40,
-    "suspend": 35,
-    "resume": 34,
-    "rectify": 34,
+    "inspect": 32,
+    "file": 27,
+    "notify": 26,
+    "submit_review": 34,
+    "decide": 30,
+    "assign_negotiators": 25,
+    "commit_self_demolition": 25,
+    "report_progress": 23,
+    "announce": 25,
+    "issue_demand": 33,
+    "decide_execution": 26,
+    "force_demolish": 26,
+    "verify": 27,
+    "close": 33,
+    "suspend": 28,
+    "resume": 27,
+    "rectify": 27,
 }
 # Recording a document's service (its receipt issued, the clocks restarted).
-SERVICE_BOUND = 19
+SERVICE_BOUND = 16
 # Recording the legal reviewer's opinion (ends the reviewer's task).
 APPROVAL_BOUND = 25
 
