@@ -133,6 +133,8 @@ class TransitionRequest:
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar.load)
     now: dt.datetime = field(default_factory=timezone.now)
     history: CaseHistory | None = None
+    # The agency settings if the caller has read them (a transition reads them with its case).
+    agency_read: AgencySetting | None = None
     tz = BEIJING
 
     def __post_init__(self):
@@ -144,7 +146,7 @@ class TransitionRequest:
         """The agency settings, read once for the guards and the documents of the step."""
         from casework.services.documents import agency_settings
 
-        return agency_settings()
+        return self.agency_read or agency_settings()
 
     @cached_property
     def clocks(self) -> dict[str, Clock]:

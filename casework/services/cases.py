@@ -26,7 +26,7 @@ from casework.models import (
     User,
 )
 from casework.search import case_bigrams_of, case_search_bigrams
-from casework.services.documents import IssueContext, document_issue
+from casework.services.documents import IssueContext, document_issue, settings_columns, settings_from_columns
 from casework.services.figures import case_figure_facts, figures_case_changed
 from casework.services.hooks import case_changed
 from casework.services.numbering import number_next
@@ -174,7 +174,9 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     # a change racing with this very transaction is detected.
     # The history and the people come in the same read: the guards, the clocks and the
     # documents ask them, and one snapshot cannot disagree with itself.
-    case, history = CaseHistory.with_case(Case.objects.select_related("party", "squad", "community"), case.pk)
+    case, history = CaseHistory.with_case(
+        Case.objects.select_related("party", "squad", "community").annotate(**settings_columns()), case.pk)
+    agency, type_characters = settings_from_columns(case)
     _check_version(case, expected_version)
     if not can_proceed(getattr(case, spec.name), check_conditions=False):
         failure = GuardFailure(
@@ -188,7 +190,7 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
         raise NotAllowed(denied.message, guards=[denied])
 
     request = TransitionRequest(spec=spec, case=case, actor=actor, occurred_at=occurred_at, data=data,
-                                history=history)
+                                history=history, agency_read=agency)
     failures = request.guard_failures()
     if failures:
         raise GuardsFailed(
@@ -220,7 +222,8 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     APPLY_AFTER[spec.name](case, data, occurred_at) if spec.name in APPLY_AFTER else None
     # Clocks first: the documents print the deadlines they compute.
     stored_clocks = clocks_store(case=case, clocks=clocks)
-    context = IssueContext(agency=request.agency, approvals=history.approvals, clocks=stored_clocks)
+    context = IssueContext(agency=request.agency, type_characters=type_characters, approvals=history.approvals,
+                           clocks=stored_clocks)
     for document_type in spec.documents(request):
         document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at),
                        context=context)

@@ -35,6 +35,7 @@ from casework.models import (
     User,
 )
 from casework.models.documents import TYPE_CHARACTERS
+from casework.selectors.json_rows import RowShape
 from casework.services.numbering import number_next
 
 # Called with a document id after the issuing transaction commits; casework.documents sets it
@@ -50,6 +51,29 @@ def agency_settings() -> AgencySetting:
     return AgencySetting.objects.order_by("pk").first() or AgencySetting()
 
 
+_AGENCY_ROWS = RowShape(AgencySetting, order_by=("pk",))
+_TYPE_CHARACTER_ROWS = RowShape(DocumentSetting)
+
+
+def settings_columns() -> dict:
+    """The agency settings and the type characters the administrator overrode, as JSON columns
+    of a query that reads something else (both tables hold a handful of rows): a transition
+    reads them with its case. `settings_from_columns` takes them back off the row."""
+    return {"agency_rows": _AGENCY_ROWS.column(AgencySetting.objects.all()),
+            "type_character_rows": _TYPE_CHARACTER_ROWS.column(DocumentSetting.objects.all())}
+
+
+def settings_from_columns(row) -> tuple[AgencySetting, dict[str, str]]:
+    """(agency settings, {document type: overridden type character}) from a row (a model
+    instance) annotated with `settings_columns`; the annotations are removed from it."""
+    using = row._state.db or "default"
+    agencies = _AGENCY_ROWS.load(row.agency_rows, using=using)
+    characters = {setting.document_type: setting.type_character
+                  for setting in _TYPE_CHARACTER_ROWS.load(row.type_character_rows, using=using)}
+    del row.agency_rows, row.type_character_rows
+    return (agencies[0] if agencies else AgencySetting()), characters
+
+
 @dataclass
 class IssueContext:
     """What the documents of one step read besides the case, when the step has it at hand
@@ -57,14 +81,22 @@ class IssueContext:
     clocks and its documents). What is left None is read from the database."""
 
     agency: AgencySetting | None = None
+    # The type characters the administrator overrode, by document type.
+    type_characters: dict[str, str] | None = None
     # The case's approvals in order (occurred_at, id), each with its approver.
     approvals: list[Approval] | None = None
     # The clocks the step has just stored for the case.
     clocks: list[CaseClock] | None = None
 
 
-def type_character(document_type: str) -> str:
-    override = DocumentSetting.objects.filter(document_type=document_type).values_list("type_character", flat=True).first()
+def type_character(document_type: str, overrides: dict[str, str] | None = None) -> str:
+    """The character of the document type in its numbers; `overrides`: the administrator's, by
+    document type, if the caller has read them (settings_from_columns)."""
+    if overrides is None:
+        override = (DocumentSetting.objects.filter(document_type=document_type)
+                    .values_list("type_character", flat=True).first())
+    else:
+        override = overrides.get(document_type)
     return override or TYPE_CHARACTERS[document_type]
 
 
@@ -253,7 +285,8 @@ def document_issue(
         year=issued_on.year,
         sequence=sequence,
         number=format_document_number(
-            prefix=agency.prefix, character=type_character(document_type), year=issued_on.year, sequence=sequence
+            prefix=agency.prefix, year=issued_on.year, sequence=sequence,
+            character=type_character(document_type, context.type_characters),
         ),
         data=document_snapshot(case=case, event=event, document_type=document_type, issued_on=issued_on, extra=extra,
                                context=context),

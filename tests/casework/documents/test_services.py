@@ -192,6 +192,25 @@ def test_missing_remedy_bodies_refuse_a_decision(case_in, cast):
     assert "document.remedies_missing" in refused.value.guard_codes
 
 
+def test_numbers_and_documents_follow_the_administrators_settings(scenario):
+    """The agency's prefix and name and an overridden type character (read by the transition
+    together with its case) are what the next documents carry; another type keeps its own."""
+    from casework.models import AgencySetting, DocumentSetting
+    from casework.models.documents import TYPE_CHARACTERS
+    from casework.scenarios import PATHS
+
+    deciding = scenario()
+    deciding.run(PATHS["under_review"])
+    AgencySetting.objects.create(prefix="桂执", agency_name="桂城街道综合行政执法办公室")
+    DocumentSetting.objects.create(document_type=DocumentType.DEMOLITION_DECISION, type_character="拆决")
+    case = deciding.run(["decide"])
+    decision = case.documents.get(document_type=DocumentType.DEMOLITION_DECISION)
+    assert decision.number.startswith("桂执拆决字〔")
+    assert decision.data["agency"]["name"] == "桂城街道综合行政执法办公室"
+    announcement = deciding.run(["announce"]).documents.filter(event__transition="announce").get()
+    assert announcement.number.startswith(f"桂执{TYPE_CHARACTERS[announcement.document_type]}字〔")
+
+
 def test_render_hook_is_registered_at_app_ready():
     """casework's AppConfig registers the render task as the on-commit hook of document_issue."""
     from casework.documents.tasks import queue_render
