@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,7 +22,7 @@ from casework.models import (
     Suspension,
     User,
 )
-from casework.selectors.json_rows import RowShape
+from casework.selectors.json_rows import RowColumns, RowShape
 
 # The history in the order every question below assumes (oldest first).
 EVENT_ROWS = RowShape(CaseEvent, order_by=("occurred_at", "id"))
@@ -32,6 +33,11 @@ SUSPENSION_ROWS = RowShape(Suspension, order_by=("started_at", "id"))
 APPROVAL_ROWS = RowShape(Approval, order_by=("occurred_at", "id"))
 # With the approver: the documents of a step print each approver's name.
 APPROVAL_ROWS_WITH_APPROVER = RowShape(Approval, order_by=("occurred_at", "id"), related={"approver": RowShape(User)})
+
+
+@functools.cache
+def _history_read(*, events: bool, approvers: bool) -> RowColumns:
+    return RowColumns(Case, lambda: history_columns(events=events, approvers=approvers))
 
 
 def history_columns(*, events: bool = True, approvers: bool = True) -> dict:
@@ -58,27 +64,13 @@ class CaseHistory:
 
     @classmethod
     def load(cls, case: Case, *, approvers: bool = True, events: list[CaseEvent] | None = None) -> CaseHistory:
-        """The case's history. Without `approvers`, an approval's approver is not loaded with it:
-        for a caller that only asks the guards and the clocks, which never read it. `events`: the
-        case's events, in occurred_at and id order, when the caller has just read them."""
-        # One query: each kind of row as a JSON column of the case's row.
-        row = (Case.objects.using(case._state.db or "default").filter(pk=case.pk)
-               .values(**history_columns(events=events is None, approvers=approvers)).get())
-        return cls.from_columns(row, approvers=approvers, events=events, using=case._state.db or "default")
-
-    @classmethod
-    def with_case(cls, cases, pk: int, *, approvers: bool = True) -> tuple[Case, CaseHistory]:
-        """The case `pk` of the queryset `cases`, its history, and its officers and negotiators
-        (`case.officers.all()` without a query), read in one query: one snapshot of all of them."""
-        from casework.selectors.cases import people_columns, seed_people
-
-        case = cases.annotate(**history_columns(approvers=approvers), **people_columns()).get(pk=pk)
+        """The case's history, in one query. Without `approvers`, an approval's approver is not
+        loaded with it: for a caller that only asks the guards and the clocks, which never read
+        it. `events`: the case's events, in occurred_at and id order, when the caller has just
+        read them."""
         using = case._state.db or "default"
-        history = cls.from_columns(vars(case), approvers=approvers, using=using)
-        for name in history_columns(approvers=approvers):
-            delattr(case, name)
-        seed_people(case)
-        return case, history
+        row = _history_read(events=events is None, approvers=approvers).read(case.pk, using=using)
+        return cls.from_columns(row, approvers=approvers, events=events, using=using)
 
     @classmethod
     def from_columns(cls, row: dict, *, approvers: bool = True, events: list[CaseEvent] | None = None,

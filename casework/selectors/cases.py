@@ -20,7 +20,7 @@ from casework.deadlines.calendar import BEIJING
 from casework.models import Case, CaseClock, CaseEvent, CaseStatus, Document, DocumentService, User
 from casework.models.attachments import Attachment, AttachmentKind
 from casework.search import case_text_q, search_too_short
-from casework.selectors.json_rows import RowShape
+from casework.selectors.json_rows import RowColumns, RowShape
 
 if TYPE_CHECKING:
     from casework.deadlines.history import CaseHistory
@@ -38,29 +38,26 @@ def case_visible(*, user: User) -> QuerySet[Case]:
 
 def case_get(*, user: User, pk: int) -> Case:
     """One case for its page; a case the user may not read is 'not found' (its existence is not disclosed).
-    Its officers and negotiators are loaded with it, in the same query: `case.officers.all()`
-    and `case.negotiators.all()` read them without one."""
-    case = (case_visible(user=user).select_related("party", "squad", "community").filter(pk=pk)
-            .annotate(**people_columns()).first())
+    case_page reads its officers and negotiators with the rest of the page."""
+    case = case_visible(user=user).select_related("party", "squad", "community").filter(pk=pk).first()
     if case is None:
         raise Http404(_("No such case."))
-    seed_people(case)
     return case
 
 
 def people_columns() -> dict:
     """The case's officers and negotiators as JSON columns of a query on cases; `seed_people`
-    gives them to the case loaded with them."""
+    gives them to the case."""
     return {"officer_rows": PERSON_ROWS.column(User.objects.filter(officer_cases=OuterRef("pk"))),
             "negotiator_rows": PERSON_ROWS.column(User.objects.filter(negotiator_cases=OuterRef("pk")))}
 
 
-def seed_people(case: Case) -> None:
-    """`case.officers.all()` and `case.negotiators.all()` from the case's `people_columns`."""
+def seed_people(case: Case, row: dict) -> None:
+    """`case.officers.all()` and `case.negotiators.all()` without a query, from `row` holding
+    the case's `people_columns`."""
     using = case._state.db or "default"
-    seed_prefetched(case, "officers", PERSON_ROWS.load(case.officer_rows, using=using))
-    seed_prefetched(case, "negotiators", PERSON_ROWS.load(case.negotiator_rows, using=using))
-    del case.officer_rows, case.negotiator_rows
+    seed_prefetched(case, "officers", PERSON_ROWS.load(row["officer_rows"], using=using))
+    seed_prefetched(case, "negotiators", PERSON_ROWS.load(row["negotiator_rows"], using=using))
 
 
 # A case's people in the order of their accounts, as case_get has always listed them.
@@ -343,24 +340,36 @@ _PAGE_DOCUMENT_ROWS = RowShape(Document, defer=("data",), order_by=("created_at"
 _PAGE_ATTACHMENT_ROWS = RowShape(Attachment, order_by=("uploaded_at", "id"))
 
 
+def _page_columns() -> dict:
+    from casework.deadlines.history import history_columns
+
+    on_case = OuterRef("pk")
+    return {
+        "page_clocks": _PAGE_CLOCK_ROWS.column(CaseClock.objects.filter(case=on_case, satisfied_at__isnull=True)),
+        "page_events": _PAGE_EVENT_ROWS.column(CaseEvent.objects.filter(case=on_case)),
+        "page_documents": _PAGE_DOCUMENT_ROWS.column(Document.objects.filter(case=on_case)),
+        "page_attachments": _PAGE_ATTACHMENT_ROWS.column(Attachment.objects.filter(case=on_case)),
+        **people_columns(),
+        # The history's services are the documents' own; its events are the page's.
+        **{name: column for name, column in history_columns(events=False, approvers=False).items()
+           if name != "history_services"},
+    }
+
+
+_PAGE_READ = RowColumns(Case, _page_columns)
+
+
 def case_page(*, case: Case, now: dt.datetime | None = None) -> CasePage:
-    """Everything the case page shows, and the history its actions are judged on, in one query
-    (case_get's is the other one), with the columns the page shows."""
-    from casework.deadlines.history import CaseHistory, history_columns
+    """Everything the case page shows, its people (`case.officers.all()` and
+    `case.negotiators.all()` read after it), and the history its actions are judged on, in
+    one query, with the columns the page shows."""
+    from casework.deadlines.history import CaseHistory
     from casework.selectors.documents import link_corrections
 
     now = now or timezone.now()
-    on_case = OuterRef("pk")
     using = case._state.db or "default"
-    row = Case.objects.using(using).filter(pk=case.pk).values(
-        page_clocks=_PAGE_CLOCK_ROWS.column(CaseClock.objects.filter(case=on_case, satisfied_at__isnull=True)),
-        page_events=_PAGE_EVENT_ROWS.column(CaseEvent.objects.filter(case=on_case)),
-        page_documents=_PAGE_DOCUMENT_ROWS.column(Document.objects.filter(case=on_case)),
-        page_attachments=_PAGE_ATTACHMENT_ROWS.column(Attachment.objects.filter(case=on_case)),
-        # The services are the documents' own (below); the rest of the history is read here.
-        **{name: column for name, column in history_columns(events=False, approvers=False).items()
-           if name != "history_services"},
-    ).get()
+    row = _PAGE_READ.read(case.pk, using=using)
+    seed_people(case, row)
     events = _PAGE_EVENT_ROWS.load(row["page_events"], using=using)
     documents = _PAGE_DOCUMENT_ROWS.load(row["page_documents"], using=using)
     link_corrections(documents)

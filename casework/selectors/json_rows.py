@@ -7,9 +7,12 @@ reading them as JSON columns of one query makes the page several times cheaper. 
 come from `Model.from_db`, as the ORM's own, with the same Python values: the tests compare them
 field by field with instances the ORM loaded.
 
-    shape = RowShape(CaseEvent, order_by=("occurred_at", "id"), related={"actor": RowShape(User, fields=...)})
-    row = Case.objects.filter(pk=pk).values(events=shape.column(CaseEvent.objects.filter(case=OuterRef("pk")))).get()
-    events = shape.load(row["events"])
+    EVENTS = RowShape(CaseEvent, order_by=("occurred_at", "id"), related={"actor": RowShape(User, fields=...)})
+    CASE_EVENTS = RowColumns(Case, lambda: {"events": EVENTS.column(CaseEvent.objects.filter(case=OuterRef("pk")))})
+    events = EVENTS.load(CASE_EVENTS.read(case.pk)["events"])
+
+RowColumns compiles its statement with the ORM once per database and then only runs it: for a
+read this small, building and compiling the query is most of its cost.
 
 The order is applied in Python after loading (an aggregate's input order is not something SQL
 promises), so `order_by` fields must never be NULL.
@@ -20,12 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import models
-from django.db.models import F, Subquery
-from django.db.models.functions import JSONObject
+from django.db import connections, models
+from django.db.models import Expression, F, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -63,19 +66,15 @@ class RowShape:
             if kind not in _PLAIN and kind not in _CONVERTED:
                 raise ValueError(f"RowShape cannot read {self.model.__name__}.{f.name}: {kind} is not supported.")
         self._relations = {name: self.model._meta.get_field(name) for name in self.related}
+        if not any(not f.primary_key for f in self._fields):
+            raise ValueError(f"RowShape of {self.model.__name__} needs a field besides its key.")
 
     # --- SQL --------------------------------------------------------------------------------
-
-    def _object(self, prefix: str = "") -> JSONObject:
-        columns = {f.attname: F(prefix + f.attname) for f in self._fields}
-        for name, shape in self.related.items():
-            columns[name] = shape._object(f"{prefix}{name}__")
-        return JSONObject(**columns)
 
     def column(self, queryset: models.QuerySet) -> JSONRows:
         """The rows of `queryset` (which refers to the outer query through OuterRef) as one JSON
         array value."""
-        return JSONRows(queryset.order_by().values(json_row=self._object()))
+        return JSONRows(queryset.order_by().values(json_row=_RowObject(self)))
 
     # --- Python -----------------------------------------------------------------------------
 
@@ -104,6 +103,89 @@ class RowShape:
         return instance
 
 
+class _RowObject(Expression):
+    """One row of a RowShape as a JSON object. Every column of a table is written from the
+    table's alias (found by resolving one of its fields), not as an F() expression each: the
+    ORM's work per expression, repeated for every column of every shape, cost more than the
+    queries this module saves."""
+
+    def __init__(self, shape: RowShape, path: str = "", anchor=None, nested=()):
+        super().__init__(output_field=models.JSONField())
+        self.shape, self.path, self.anchor, self.nested = shape, path, anchor, list(nested)
+
+    def get_source_expressions(self):
+        return [self.anchor, *self.nested] if self.anchor is not None else []
+
+    def set_source_expressions(self, exprs):
+        if exprs:
+            self.anchor, *self.nested = exprs
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        if self.anchor is not None:
+            # Resolved already, in its own query: the outer query resolving it again (for its
+            # OuterRefs) finds plain columns.
+            return super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved = self.copy()
+        # A field of this table other than its key: resolving a related table's key could be
+        # answered from the foreign key column, without joining the table.
+        anchor = next(f for f in self.shape._fields if not f.primary_key)
+        resolved.anchor = F(self.path + anchor.attname).resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved.nested = [
+            _RowObject(shape, f"{self.path}{name}__").resolve_expression(query, allow_joins, reuse, summarize, for_save)
+            for name, shape in self.shape.related.items()
+        ]
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        quote = connection.ops.quote_name
+        table = compiler.quote_name_unless_alias(self.anchor.alias)
+        # Keys are attribute names (identifiers), safe to write into the statement.
+        parts = [f"'{f.attname}', {table}.{quote(f.column)}" for f in self.shape._fields]
+        params = []
+        for name, nested in zip(self.shape.related, self.nested, strict=True):
+            sql, nested_params = compiler.compile(nested)
+            parts.append(f"'{name}', {sql}")
+            params.extend(nested_params)
+        function = "JSONB_BUILD_OBJECT" if connection.vendor == "postgresql" else "JSON_OBJECT"
+        return f"{function}({', '.join(parts)})", params
+
+
+# Stands for the primary key in a RowColumns statement while it is compiled: a value no row has.
+_PK_PLACEHOLDER = -7_318_442_559_017
+
+
+class RowColumns:
+    """Columns (typically RowShape.column values) of one row of `model`, read by primary key.
+
+    `columns` is called once per database to build them; the statement the ORM compiles from
+    them is kept and run again with each primary key.
+    """
+
+    def __init__(self, model: type[models.Model], columns: Callable[[], dict]):
+        self.model = model
+        self.columns = columns
+        self._statements: dict[str, tuple[str, list]] = {}
+
+    def read(self, pk, *, using: str = "default") -> dict | None:
+        """{column name: value} of the row `pk`, or None if there is no such row."""
+        statement = self._statements.get(using) or self._compile(using)
+        sql, params = statement
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [pk if param == _PK_PLACEHOLDER else param for param in params])
+            found = cursor.fetchone()
+            names = [column[0] for column in cursor.description]
+        return None if found is None else dict(zip(names, found, strict=True))
+
+    def _compile(self, using: str) -> tuple[str, list]:
+        queryset = (self.model._base_manager.using(using).filter(pk=_PK_PLACEHOLDER).order_by()
+                    .values(**self.columns()))
+        sql, params = queryset.query.get_compiler(using).as_sql()
+        if list(params).count(_PK_PLACEHOLDER) != 1:
+            raise ValueError(f"RowColumns of {self.model.__name__}: the statement must take the key exactly once.")
+        self._statements[using] = (sql, list(params))
+        return self._statements[using]
+
+
 class JSONRows(Subquery):
     """A subquery's single `json_row` column aggregated into one JSON array, returned as text."""
 
@@ -123,8 +205,6 @@ class JSONRows(Subquery):
 
 
 def _vendor(using: str) -> str:
-    from django.db import connections
-
     return connections[using].vendor
 
 

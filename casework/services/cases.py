@@ -13,7 +13,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework.authorization import refusal
 from casework.deadlines.calendar import local_date
 from casework.deadlines.clocks import clocks_compute_for_record, clocks_copy_people, clocks_office_due_at, clocks_store
-from casework.deadlines.history import CaseHistory
+from casework.deadlines.history import CaseHistory, history_columns
 from casework.errors import ConcurrentChange, GuardFailure, GuardsFailed, InvalidInput, NotAllowed
 from casework.models import (
     Case,
@@ -26,6 +26,8 @@ from casework.models import (
     User,
 )
 from casework.search import case_bigrams_of, case_search_bigrams
+from casework.selectors.cases import people_columns, seed_people
+from casework.selectors.json_rows import RowColumns
 from casework.services.documents import IssueContext, document_issue, settings_columns, settings_from_columns
 from casework.services.figures import case_figure_facts, figures_case_changed
 from casework.services.hooks import case_changed
@@ -167,16 +169,22 @@ def case_transition(
         ) from error
 
 
+# What a transition reads besides the case, in one query: the history its guards, clocks and
+# documents ask, the people its clocks copy and its documents print, and the agency settings.
+_STEP_READ = RowColumns(Case, lambda: {**history_columns(), **people_columns(), **settings_columns()})
+
+
 def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     # Work on the row as it is now, not as the caller loaded it: the version check below and
     # the conditional UPDATE in Case.save detect anyone who got in between.
     # `expected_version` is the version the user's page or API client showed; without it only
     # a change racing with this very transaction is detected.
-    # The history and the people come in the same read: the guards, the clocks and the
-    # documents ask them, and one snapshot cannot disagree with itself.
-    case, history = CaseHistory.with_case(
-        Case.objects.select_related("party", "squad", "community").annotate(**settings_columns()), case.pk)
-    agency, type_characters = settings_from_columns(case)
+    case = Case.objects.select_related("party", "squad", "community").get(pk=case.pk)
+    using = case._state.db or "default"
+    step_read = _STEP_READ.read(case.pk, using=using)
+    history = CaseHistory.from_columns(step_read, using=using)
+    seed_people(case, step_read)
+    agency, type_characters = settings_from_columns(step_read, using=using)
     _check_version(case, expected_version)
     if not can_proceed(getattr(case, spec.name), check_conditions=False):
         failure = GuardFailure(

@@ -63,14 +63,12 @@ def settings_columns() -> dict:
             "type_character_rows": _TYPE_CHARACTER_ROWS.column(DocumentSetting.objects.all())}
 
 
-def settings_from_columns(row) -> tuple[AgencySetting, dict[str, str]]:
-    """(agency settings, {document type: overridden type character}) from a row (a model
-    instance) annotated with `settings_columns`; the annotations are removed from it."""
-    using = row._state.db or "default"
-    agencies = _AGENCY_ROWS.load(row.agency_rows, using=using)
+def settings_from_columns(row: dict, *, using: str = "default") -> tuple[AgencySetting, dict[str, str]]:
+    """(agency settings, {document type: overridden type character}) from a row holding
+    `settings_columns`."""
+    agencies = _AGENCY_ROWS.load(row["agency_rows"], using=using)
     characters = {setting.document_type: setting.type_character
-                  for setting in _TYPE_CHARACTER_ROWS.load(row.type_character_rows, using=using)}
-    del row.agency_rows, row.type_character_rows
+                  for setting in _TYPE_CHARACTER_ROWS.load(row["type_character_rows"], using=using)}
     return (agencies[0] if agencies else AgencySetting()), characters
 
 
