@@ -39,10 +39,11 @@ def case_visible(*, user: User) -> QuerySet[Case]:
 def case_get(*, user: User, pk: int) -> Case:
     """One case for its page; a case the user may not read is 'not found' (its existence is not disclosed).
     case_page reads its officers and negotiators with the rest of the page."""
-    case = case_visible(user=user).select_related("party", "squad", "community").filter(pk=pk).first()
-    if case is None:
-        raise Http404(_("No such case."))
-    return case
+    try:
+        # get(), not first(): no ORDER BY to compile (the cases' default order) for one row.
+        return case_visible(user=user).select_related("party", "squad", "community").get(pk=pk)
+    except Case.DoesNotExist:
+        raise Http404(_("No such case.")) from None
 
 
 def people_columns() -> dict:

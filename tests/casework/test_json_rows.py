@@ -174,3 +174,23 @@ def test_an_unsupported_field_type_is_refused_when_the_shape_is_made():
 
     with pytest.raises(ValueError, match="DurationField"):
         RowShape(Measured)
+
+
+def test_row_columns_compile_once_and_read_each_row_by_its_key(case_in, scenario):
+    """One RowColumns reads any case's rows with its one compiled statement (one query a read),
+    and answers None for a key no case has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.selectors.json_rows import RowColumns
+
+    events = RowColumns(Case, lambda: {"rows": EVENT_ROWS.column(CaseEvent.objects.filter(case=OuterRef("pk")))})
+    first, second = case_in(S.FILED), case_in(S.INSPECTED)
+    for case in (first, second, first):
+        with CaptureQueriesContext(connection) as queries:
+            loaded = EVENT_ROWS.load(events.read(case.pk)["rows"])
+        assert len(queries) == 1
+        assert [event.pk for event in loaded] == list(
+            case.events.order_by("occurred_at", "id").values_list("pk", flat=True))
+    assert len(events._statements) == 1
+    assert events.read(max(first.pk, second.pk) + 1000) is None
