@@ -66,6 +66,9 @@ class RowShape:
             if kind not in _PLAIN and kind not in _CONVERTED:
                 raise ValueError(f"RowShape cannot read {self.model.__name__}.{f.name}: {kind} is not supported.")
         self._relations = {name: self.model._meta.get_field(name) for name in self.related}
+        self._attnames = [f.attname for f in self._fields]
+        # Only these need turning from JSON into the ORM's Python value; the rest are as JSON has them.
+        self._converted = [(index, f) for index, f in enumerate(self._fields) if f.get_internal_type() in _CONVERTED]
         if not any(not f.primary_key for f in self._fields):
             raise ValueError(f"RowShape of {self.model.__name__} needs a field besides its key.")
 
@@ -88,9 +91,12 @@ class RowShape:
         return loaded
 
     def _instance(self, row: dict, using: str) -> models.Model:
-        vendor = _vendor(using)
-        values = [_python_value(f, row.get(f.attname), vendor) for f in self._fields]
-        instance = self.model.from_db(using, [f.attname for f in self._fields], values)
+        values = [row.get(attname) for attname in self._attnames]
+        if self._converted:
+            vendor = _vendor(using)
+            for index, model_field in self._converted:
+                values[index] = _python_value(model_field, values[index], vendor)
+        instance = self.model.from_db(using, self._attnames, values)
         for name, shape in self.related.items():
             relation = self._relations[name]
             found = row.get(name)
