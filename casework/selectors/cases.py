@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.paginator import PageNotAnInteger, Paginator
 from django.db.models import IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -77,17 +75,20 @@ def seed_prefetched(instance, name: str, objects: list) -> None:
     instance._prefetched_objects_cache[name] = queryset
 
 
+# What a list row shows of its most urgent clock.
+_URGENT_CLOCK_ROW = RowShape(CaseClock, fields=("kind", "due_at", "is_window", "unconfirmed", "basis"))
+
+
 def _urgent_clock_json() -> Subquery:
     """The case's running clock that most_urgent_clock would pick (the office's clock ending
-    first, else the party's window ending first), as a JSON object of what clock_view reads.
+    first, else the party's window ending first), as a JSON object (case_urgent_clock reads it).
 
     A column of the list's own query rather than a prefetch of every running clock: one query
     fewer per page and one clock per row instead of all of them.
     """
     return Subquery(
         CaseClock.objects.filter(case=OuterRef("pk"), satisfied_at__isnull=True).order_by("is_window", "due_at")
-        .values(json=JSONObject(kind="kind", due_at="due_at", is_window="is_window", unconfirmed="unconfirmed",
-                                basis="basis"))[:1],
+        .values(json=_URGENT_CLOCK_ROW.object())[:1],
         output_field=JSONField())
 
 
@@ -154,14 +155,7 @@ def case_urgent_clock(case: Case, now: dt.datetime) -> ClockView | None:
     found = case.urgent_clock
     if found is None or case.status == CaseStatus.SUSPENDED:
         return None
-    if isinstance(found, str):  # SQLite returns the subquery's object as text
-        found = json.loads(found)
-    due_at = dt.datetime.fromisoformat(found["due_at"])
-    if timezone.is_naive(due_at):  # SQLite writes the stored UTC time without its offset
-        due_at = due_at.replace(tzinfo=dt.UTC)
-    clock = CaseClock(kind=found["kind"], due_at=due_at, is_window=bool(found["is_window"]),
-                      unconfirmed=bool(found["unconfirmed"]), basis=found["basis"])
-    return clock_view(clock, now)
+    return clock_view(_URGENT_CLOCK_ROW.instance(found, using=case._state.db or "default"), now)
 
 
 class CasePaginator(Paginator):

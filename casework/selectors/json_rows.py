@@ -42,7 +42,7 @@ _PLAIN = {
 _CONVERTED = {"BooleanField", "DateTimeField", "DateField", "DecimalField", "UUIDField", "JSONField"}
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed as itself: query expressions hold it
 class RowShape:
     """Which columns of `model` to read (all concrete fields but `defer`, or only `fields`),
     which forward or reverse one-to-one/foreign-key relations to read along with each row, and
@@ -77,7 +77,11 @@ class RowShape:
     def column(self, queryset: models.QuerySet) -> JSONRows:
         """The rows of `queryset` (which refers to the outer query through OuterRef) as one JSON
         array value."""
-        return JSONRows(queryset.order_by().values(json_row=_RowObject(self)))
+        return JSONRows(queryset.order_by().values(json_row=self.object()))
+
+    def object(self) -> Expression:
+        """One row of the shape as a JSON object, for a query on `model` (`instance` loads it)."""
+        return _RowObject(self)
 
     # --- Python -----------------------------------------------------------------------------
 
@@ -89,6 +93,10 @@ class RowShape:
             attribute = name.lstrip("-")
             loaded.sort(key=lambda instance: getattr(instance, attribute), reverse=name.startswith("-"))
         return loaded
+
+    def instance(self, row: dict | str, *, using: str = "default") -> models.Model:
+        """The instance of one `object` value (SQLite returns it as text)."""
+        return self._instance(json.loads(row, parse_float=Decimal) if isinstance(row, str) else row, using)
 
     def _instance(self, row: dict, using: str) -> models.Model:
         values = [row.get(attname) for attname in self._attnames]
