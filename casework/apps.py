@@ -15,6 +15,15 @@ class CaseworkConfig(AppConfig):
         if queue_render not in render_hooks:
             render_hooks.append(queue_render)
 
+        from django.db.models.signals import post_delete, post_save
+
+        from casework.models import Community, Squad, User
+        from casework.selectors.people import forget_filter_choices
+
+        for model in (Squad, Community, User):
+            for signal in (post_save, post_delete):
+                signal.connect(forget_filter_choices, sender=model, dispatch_uid=f"filter-choices-{model.__name__}")
+
 
 class OfficeAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the office's site (casework.admin_site.OfficeAdminSite); named

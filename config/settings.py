@@ -237,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
 REDIS_CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 if REDIS_CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
+    # Sessions stay in the database and are read through the shared cache: no session query on
+    # most requests (casework/sessions.py). Only with a cache every process shares: a
+    # per-process cache would keep serving a session another process ended.
+    SESSION_ENGINE = "casework.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

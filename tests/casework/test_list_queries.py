@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -306,3 +307,62 @@ def test_available_transitions_read_the_history_once(cast, case_in, status):
     loaded = case_get(user=cast.supervisor, pk=case.pk)
     case_available_transitions(case=loaded, user=cast.supervisor)  # settings and calendar: cached after
     assert selector_queries(lambda: case_available_transitions(case=loaded, user=cast.supervisor)) == HISTORY_QUERIES
+
+
+
+def tables_read(call) -> list[str]:
+    """The table each query of a request reads (its first FROM outside a subquery), after the
+    session's first request (which also stamps its activity), to name them when a count changes."""
+    call()
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    return [_main_table(query["sql"]) for query in queries]
+
+
+def _main_table(sql: str) -> str:
+    depth = 0
+    for position, char in enumerate(sql):
+        if char in "()":
+            depth += 1 if char == "(" else -1
+        elif depth == 0 and sql.startswith(" FROM ", position):
+            return sql[position + 6:].split()[0].strip('"')
+    return sql[:40]
+
+
+# Around the selectors, a signed-in page reads the session and the user, nothing more (no
+# context processor, middleware or template of the shell queries the database).
+REQUEST_QUERIES = ["django_session", "casework_user"]
+# The list selector's page with its count; the filters' choices come from the cache.
+LIST_PAGE_QUERIES = [*REQUEST_QUERIES, "casework_case"]
+
+
+@pytest.mark.parametrize("role", ["supervisor", "head"])
+def test_a_case_list_get_makes_these_queries_and_no_more(client, cast, office, role):
+    """A case list page is the session, the user and one query for its rows and count (the
+    filters' choices are cached): a query added around them (a context processor, the shell)
+    fails here. With a cold cache the choices cost three more, once."""
+    client.force_login(getattr(cast, role))
+    office(30, start=1)
+    get = page_getter(client, reverse("casework:case_list"))
+    assert tables_read(get) == LIST_PAGE_QUERIES
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        get()
+    assert len(cold) == len(LIST_PAGE_QUERIES) + 3
+
+
+def test_a_case_page_get_makes_these_queries_and_no_more(client, cast, case_in):
+    """A case page is the session, the user, the case selector's six (CASE_PAGE_QUERIES), the
+    history's four but its events (read once for the page and the transitions), the open tasks
+    and the talks."""
+    case = case_in(S.DECIDED)
+    client.force_login(cast.supervisor)
+    get = page_getter(client, reverse("casework:case_detail", args=[case.pk]))
+    get()  # the period settings and the calendar are cached after the first page
+    assert tables_read(get) == [
+        *REQUEST_QUERIES,
+        "casework_case", "casework_user", "casework_caseclock", "casework_caseevent", "casework_document",
+        "casework_attachment",
+        "casework_documentservice", "casework_suspension", "casework_approval",
+        "viewflow_task", "casework_talk",
+    ]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-CONFIG_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATA_DIR")
+CONFIG_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATA_DIR", "CACHE_URL")
 SHOW_SETTINGS = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
@@ -157,3 +157,15 @@ def test_s3_media_storage_url_selects_an_s3_bucket(tmp_path):
 def test_unusable_media_storage_url_stops_with_one_line(tmp_path, url):
     """A media storage URL that cannot be used stops start-up with one line naming the variable."""
     assert_one_line_error(start(tmp_path, MEDIA_STORAGE_URL=url), "MEDIA_STORAGE_URL")
+
+
+def test_sessions_are_read_through_the_cache_only_when_it_is_shared(tmp_path):
+    """CACHE_URL (Redis, shared by every process) reads sessions through it; without it each
+    process has its own cache, which could keep serving a session another process ended."""
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SESSION_ENGINE)"
+    shared = start(tmp_path, code, CACHE_URL="redis://redis.internal:6379/1")
+    assert shared.returncode == 0, shared.stderr
+    assert shared.stdout.strip() == "casework.sessions"
+    alone = start(tmp_path, code)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.strip() == "django.contrib.sessions.backends.db"
