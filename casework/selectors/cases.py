@@ -15,7 +15,18 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from casework.deadlines.calendar import BEIJING
-from casework.models import Case, CaseClock, CaseEvent, CaseStatus, Document, DocumentService, User
+from casework.models import (
+    Case,
+    CaseClock,
+    CaseEvent,
+    CaseStatus,
+    Community,
+    Document,
+    DocumentService,
+    Party,
+    Squad,
+    User,
+)
 from casework.models.attachments import Attachment, AttachmentKind
 from casework.search import case_text_q, search_too_short
 from casework.selectors.json_rows import RowColumns, RowShape
@@ -351,20 +362,30 @@ def _page_columns() -> dict:
     }
 
 
-_PAGE_READ = RowColumns(Case, _page_columns)
+# The case itself, as case_get reads it.
+_PAGE_CASE_ROW = RowShape(Case, related={"party": RowShape(Party), "squad": RowShape(Squad),
+                                         "community": RowShape(Community)})
+_PAGE_READ = RowColumns(Case, lambda: {"page_case": _PAGE_CASE_ROW.object(), **_page_columns()})
 
 
-def case_page(*, case: Case, now: dt.datetime | None = None) -> CasePage:
-    """Everything the case page shows, its people (`case.officers.all()` and
-    `case.negotiators.all()` read after it), and the history its actions are judged on, in
-    one query, with the columns the page shows."""
+def case_page(*, user: User, pk: int, now: dt.datetime | None = None) -> CasePage:
+    """The case `pk` as its page shows it, for `user`: the case (with its party, squad,
+    community, officers and negotiators), everything the page shows of its rows, and the
+    history its actions are judged on, in one query. A case the user may not read is 'not
+    found', as for case_get (casework.authorization's rule, asked of the case read)."""
+    from casework.authorization import may_read_case
     from casework.deadlines.history import CaseHistory
     from casework.selectors.documents import link_corrections
 
     now = now or timezone.now()
-    using = case._state.db or "default"
-    row = _PAGE_READ.read(case.pk, using=using)
+    using = "default"
+    row = _PAGE_READ.read(pk, using=using)
+    if row is None:
+        raise Http404(_("No such case."))
+    case = _PAGE_CASE_ROW.instance(row["page_case"], using=using)
     seed_people(case, row)
+    if not may_read_case(user, case):
+        raise Http404(_("No such case."))
     events = _PAGE_EVENT_ROWS.load(row["page_events"], using=using)
     documents = _PAGE_DOCUMENT_ROWS.load(row["page_documents"], using=using)
     link_corrections(documents)

@@ -149,8 +149,8 @@ def _case_export(request, cases, file_format: str):
 
 @login_required
 def case_detail(request, pk: int):
-    case = case_get(user=request.user, pk=pk)
-    page = case_page(case=case)
+    page = case_page(user=request.user, pk=pk)
+    case = page.case
     actions = [
         (action, not action.allowed and _form_supplies(action))
         for action in case_available_transitions(case=case, user=request.user, history=page.history)

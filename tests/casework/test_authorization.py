@@ -117,6 +117,29 @@ def test_who_reads_which_case(world, role):
     assert tuple(case.pk in readable for case in cases) == READ[role]
 
 
+@pytest.mark.parametrize("role", ROLE_ORDER)
+def test_the_case_page_is_found_exactly_where_the_case_is_readable(world, role):
+    """case_page reads the case and checks the rule on it rather than in its query: it finds a
+    case exactly when case_get does, and for a disabled account none."""
+    from django.http import Http404
+
+    from casework.selectors.cases import case_get, case_page
+
+    user = world["people"][role]
+    for case, readable in zip([world["own"], world["assigned"], world["other"]], READ[role], strict=True):
+        if readable:
+            assert case_page(user=user, pk=case.pk).case == case_get(user=user, pk=case.pk) == case
+        else:
+            for read in (case_get, case_page):
+                with pytest.raises(Http404):
+                    read(user=user, pk=case.pk)
+    user.is_active = False
+    with pytest.raises(Http404):
+        case_page(user=user, pk=world["own"].pk)
+    with pytest.raises(Http404):
+        case_page(user=world["people"][R.HEAD_OF_OFFICE], pk=max(c.pk for c in (world["own"], world["other"])) + 999)
+
+
 def test_reference_data_and_the_admin_site_are_the_administrators_only():
     assert rules()["edit_reference_data"].roles == {R.ADMINISTRATOR}
     assert rules()["admin_site"].roles == {R.ADMINISTRATOR}

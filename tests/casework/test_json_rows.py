@@ -142,6 +142,18 @@ def test_page_rows_are_what_the_orm_loads(worked_case, cast):
                      case.negotiators.order_by("id"))
 
 
+def test_the_case_page_reads_the_case_as_case_get_does(worked_case, cast):
+    """The case on its page (a JSON column too) has case_get's fields and party, squad and
+    community: decimals, dates, the protected status."""
+    from casework.selectors import cases
+
+    expected = case_get(user=cast.supervisor, pk=worked_case.pk)
+    assert expected.illegal_area is not None and expected.party_id is not None
+    page = case_page(user=cast.supervisor, pk=worked_case.pk)
+    assert_same_instance(page.case, expected, cases._PAGE_CASE_ROW)
+    assert [p.pk for p in page.case.officers.all()] == list(expected.officers.order_by("id").values_list("pk", flat=True))
+
+
 def test_a_case_without_rows_loads_empty_lists(scenario):
     case = scenario().register()
     assert load_column(case, SUSPENSION_ROWS, Suspension.objects.filter(case=OuterRef("pk"))) == []
@@ -150,7 +162,7 @@ def test_a_case_without_rows_loads_empty_lists(scenario):
 
 def test_the_case_page_history_is_the_loaded_history(worked_case, cast):
     """The history the case page hands to the actions equals CaseHistory.load's."""
-    page = case_page(case=case_get(user=cast.supervisor, pk=worked_case.pk))
+    page = case_page(user=cast.supervisor, pk=worked_case.pk)
     loaded = CaseHistory.load(worked_case, approvers=False)
     for kind in ("events", "services", "suspensions", "approvals"):
         assert [row.pk for row in getattr(page.history, kind)] == [row.pk for row in getattr(loaded, kind)], kind

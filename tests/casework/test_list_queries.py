@@ -267,21 +267,21 @@ def selector_queries(call) -> int:
     return len(queries)
 
 
-CASE_PAGE_QUERIES = 2  # the case with its people; its clocks, events, documents, attachments and history
+CASE_PAGE_QUERIES = 1  # the case with its people, clocks, events, documents, attachments and history
 HISTORY_QUERIES = 1  # events, services, suspensions and approvals, as JSON columns of one query
 
 
 def test_case_page_selector_queries_are_fixed_whatever_the_history(cast, case_in):
-    """case_get + case_page cost 6 queries, with served, corrected and correcting documents
+    """case_page costs one query, with served, corrected and correcting documents
     and events from several people, and nothing the page reads costs one more."""
     from casework.models import DocumentType
-    from casework.selectors.cases import case_get, case_page
+    from casework.selectors.cases import case_page
     from casework.services.documents import document_correct
 
     case = case_in(S.DECIDED)
 
     def load():
-        page = case_page(case=case_get(user=cast.supervisor, pk=case.pk))
+        page = case_page(user=cast.supervisor, pk=case.pk)
         read_as_the_page_does(page)
         return page
 
@@ -352,13 +352,13 @@ def test_a_case_list_get_makes_these_queries_and_no_more(client, cast, office, r
 
 
 def test_a_case_page_get_makes_these_queries_and_no_more(client, cast, case_in):
-    """A case page is the session, the user, the case selector's two (CASE_PAGE_QUERIES: the
-    case, then everything the page shows with the history its actions are judged on), the open
+    """A case page is the session, the user, the case selector's one (CASE_PAGE_QUERIES: the
+    case with everything the page shows and the history its actions are judged on), the open
     tasks and the talks."""
     case = case_in(S.DECIDED)
     client.force_login(cast.supervisor)
     get = page_getter(client, reverse("casework:case_detail", args=[case.pk]))
     get()  # the period settings and the calendar are cached after the first page
     assert tables_read(get) == [
-        *REQUEST_QUERIES, "casework_case", "casework_case", "viewflow_task", "casework_talk",
+        *REQUEST_QUERIES, "casework_case", "viewflow_task", "casework_talk",
     ]

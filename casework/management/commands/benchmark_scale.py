@@ -407,8 +407,7 @@ class Command(BaseCommand):
             return
 
         def selector():
-            loaded = case_get(user=self.head, pk=case.pk)
-            return case_page(case=loaded, now=self.now)
+            return case_page(user=self.head, pk=case.pk, now=self.now)
 
         sql = _sql(_CASE_PAGE_SQL, [case.pk])
         self.measure("case page: selector", selector, sql, note=f"case {case.pk}")
