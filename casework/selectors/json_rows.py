@@ -160,8 +160,19 @@ class _RowObject(Expression):
             sql, nested_params = compiler.compile(nested)
             parts.append(f"'{name}', {sql}")
             params.extend(nested_params)
-        function = "JSONB_BUILD_OBJECT" if connection.vendor == "postgresql" else "JSON_OBJECT"
-        return f"{function}({', '.join(parts)})", params
+        # PostgreSQL takes at most 100 arguments to a function (SQLite 127 by default): a wide
+        # table is written as several objects merged.
+        chunks = [", ".join(parts[start:start + _PAIRS_PER_CALL]) for start in range(0, len(parts), _PAIRS_PER_CALL)]
+        if connection.vendor == "postgresql":
+            return " || ".join(f"JSONB_BUILD_OBJECT({chunk})" for chunk in chunks), params
+        objects = [f"JSON_OBJECT({chunk})" for chunk in chunks]
+        merged = objects[0]
+        for more in objects[1:]:
+            merged = f"JSON_PATCH({merged}, {more})"
+        return merged, params
+
+
+_PAIRS_PER_CALL = 40
 
 
 # Stands for the primary key in a RowColumns statement while it is compiled: a value no row has.

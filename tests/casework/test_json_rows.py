@@ -28,6 +28,7 @@ from casework.models import (
     Document,
     DocumentService,
     EventKind,
+    Squad,
     Suspension,
     User,
 )
@@ -168,6 +169,17 @@ def test_the_case_page_history_is_the_loaded_history(worked_case, cast):
         assert [row.pk for row in getattr(page.history, kind)] == [row.pk for row in getattr(loaded, kind)], kind
     assert [(s.document.document_type, s.document.created_at) for s in page.history.services] == [
         (s.document.document_type, s.document.created_at) for s in loaded.services]
+
+
+def test_a_table_wider_than_one_function_call_is_read_whole(worked_case, cast, monkeypatch):
+    """Objects of more keys than a database function takes are written in parts and merged."""
+    from casework.selectors import json_rows
+
+    monkeypatch.setattr(json_rows, "_PAIRS_PER_CALL", 4)
+    shape = RowShape(Case, related={"squad": RowShape(Squad)})
+    expected = Case.objects.select_related("squad").get(pk=worked_case.pk)
+    row = Case.objects.filter(pk=worked_case.pk).values(case_row=shape.object()).get()
+    assert_same_instance(shape.instance(row["case_row"]), expected, shape)
 
 
 @isolate_apps("casework")
