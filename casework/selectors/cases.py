@@ -46,8 +46,9 @@ def case_visible(*, user: User) -> QuerySet[Case]:
 
 
 def case_get(*, user: User, pk: int) -> Case:
-    """One case for its page; a case the user may not read is 'not found' (its existence is not disclosed).
-    case_page reads its officers and negotiators with the rest of the page."""
+    """One case, with its party, squad and community, for the pages that act on it; a case the
+    user may not read is 'not found' (its existence is not disclosed). The case page itself
+    reads the case with everything it shows through case_page."""
     try:
         # get(), not first(): no ORDER BY to compile (the cases' default order) for one row.
         return case_visible(user=user).select_related("party", "squad", "community").get(pk=pk)
