@@ -243,18 +243,19 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def save(self, *args, **kwargs):
+        # A closed case is evidence: only addenda (notes, attachments) may follow. Asked before
+        # the UPDATE, not folded into it: a change racing with the closing must still be told
+        # "changed at the same moment" (ConcurrentTransition), which the UPDATE alone cannot
+        # tell apart from a stale copy of a case closed long ago.
+        if not self._state.adding and self.is_locked_in_database():
+            raise PermissionDenied(_("Case %(number)s is closed and locked.") % {"number": self.number})
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("casework:case_detail", args=[self.pk])
-
-    def _do_update(self, base_qs, using, pk_val, *args, **kwargs):
-        # A closed case is evidence: only addenda (notes, attachments) may follow. The UPDATE
-        # itself passes over a closed row, so the rule costs a query only when it refuses.
-        updated = super()._do_update(base_qs.exclude(status=S.CLOSED), using, pk_val, *args, **kwargs)
-        if not updated and base_qs.filter(pk=pk_val, status=S.CLOSED).using(using).exists():
-            raise PermissionDenied(_("Case %(number)s is closed and locked.") % {"number": self.number})
-        return updated
 
     def refresh_from_db(self, *args, **kwargs):
         # The protected status refuses assignment, also the one refresh_from_db makes; reading

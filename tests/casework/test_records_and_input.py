@@ -28,7 +28,6 @@ def test_closed_case_cannot_be_saved_or_moved_but_takes_notes(scenario, cast):
     case = closing.run(["close"])
     assert case.status == CaseStatus.CLOSED
     case.location = "改过的地址"
-    # The refusal comes from the UPDATE: like any failed write it spoils the transaction it ran in.
     with pytest.raises(PermissionDenied), transaction.atomic():
         case.save()
     # A copy read before the case was closed is refused as closed too, not as merely stale.
