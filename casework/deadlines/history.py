@@ -40,16 +40,18 @@ def _history_read(*, events: bool, approvers: bool) -> RowColumns:
     return RowColumns(Case, lambda: history_columns(events=events, approvers=approvers))
 
 
-def history_columns(*, events: bool = True, approvers: bool = True) -> dict:
+def history_columns(*, events: bool = True, services: bool = True, approvers: bool = True) -> dict:
     """The history as JSON columns of a query on the case (casework.selectors.json_rows), for a
-    caller that reads the case's other rows in the same query; `CaseHistory.from_columns` loads them."""
+    caller that reads the case's other rows in the same query; `CaseHistory.from_columns` loads
+    them. Without `events` or `services`: the caller reads those itself."""
     case = OuterRef("pk")
     columns = {
-        "history_services": SERVICE_ROWS.column(DocumentService.objects.filter(document__case=case)),
         "history_suspensions": SUSPENSION_ROWS.column(Suspension.objects.filter(case=case)),
         "history_approvals": (APPROVAL_ROWS_WITH_APPROVER if approvers else APPROVAL_ROWS).column(
             Approval.objects.filter(case=case)),
     }
+    if services:
+        columns["history_services"] = SERVICE_ROWS.column(DocumentService.objects.filter(document__case=case))
     if events:
         columns["history_events"] = EVENT_ROWS.column(CaseEvent.objects.filter(case=case))
     return columns

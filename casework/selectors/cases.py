@@ -71,7 +71,7 @@ def seed_people(case: Case, row: dict) -> None:
     seed_prefetched(case, "negotiators", PERSON_ROWS.load(row["negotiator_rows"], using=using))
 
 
-# A case's people in the order of their accounts, as case_get has always listed them.
+# A case's people in the order of their accounts, as the case page has always listed them.
 PERSON_ROWS = RowShape(User, order_by=("id",))
 
 
@@ -347,26 +347,28 @@ _PAGE_DOCUMENT_ROWS = RowShape(Document, defer=("data",), order_by=("created_at"
 _PAGE_ATTACHMENT_ROWS = RowShape(Attachment, order_by=("uploaded_at", "id"))
 
 
+# The case itself, as case_get reads it.
+_PAGE_CASE_ROW = RowShape(Case, related={"party": RowShape(Party), "squad": RowShape(Squad),
+                                         "community": RowShape(Community)})
+
+
 def _page_columns() -> dict:
     from casework.deadlines.history import history_columns
 
     on_case = OuterRef("pk")
     return {
+        "page_case": _PAGE_CASE_ROW.object(),
         "page_clocks": _PAGE_CLOCK_ROWS.column(CaseClock.objects.filter(case=on_case, satisfied_at__isnull=True)),
         "page_events": _PAGE_EVENT_ROWS.column(CaseEvent.objects.filter(case=on_case)),
         "page_documents": _PAGE_DOCUMENT_ROWS.column(Document.objects.filter(case=on_case)),
         "page_attachments": _PAGE_ATTACHMENT_ROWS.column(Attachment.objects.filter(case=on_case)),
         **people_columns(),
         # The history's services are the documents' own; its events are the page's.
-        **{name: column for name, column in history_columns(events=False, approvers=False).items()
-           if name != "history_services"},
+        **history_columns(events=False, services=False, approvers=False),
     }
 
 
-# The case itself, as case_get reads it.
-_PAGE_CASE_ROW = RowShape(Case, related={"party": RowShape(Party), "squad": RowShape(Squad),
-                                         "community": RowShape(Community)})
-_PAGE_READ = RowColumns(Case, lambda: {"page_case": _PAGE_CASE_ROW.object(), **_page_columns()})
+_PAGE_READ = RowColumns(Case, _page_columns)
 
 
 def case_page(*, user: User, pk: int, now: dt.datetime | None = None) -> CasePage:
@@ -391,7 +393,8 @@ def case_page(*, user: User, pk: int, now: dt.datetime | None = None) -> CasePag
     documents = _PAGE_DOCUMENT_ROWS.load(row["page_documents"], using=using)
     link_corrections(documents)
     attachments = _PAGE_ATTACHMENT_ROWS.load(row["page_attachments"], using=using)
-    services = sorted((document.service for document in documents if _has_service(document)),
+    # A document without a service raises RelatedObjectDoesNotExist, an AttributeError.
+    services = sorted((service for document in documents if (service := getattr(document, "service", None))),
                       key=lambda service: (service.effective_at, service.pk))
     history = CaseHistory.from_columns(row, approvers=False, events=events, services=services, using=using)
     return CasePage(
@@ -401,10 +404,3 @@ def case_page(*, user: User, pk: int, now: dt.datetime | None = None) -> CasePag
         other_attachments=[a for a in attachments if a.kind != AttachmentKind.PHOTO],
         history=history,
     )
-
-
-def _has_service(document: Document) -> bool:
-    try:
-        return document.service is not None
-    except Document.service.RelatedObjectDoesNotExist:
-        return False

@@ -165,6 +165,8 @@ class _RowObject(Expression):
         chunks = [", ".join(parts[start:start + _PAIRS_PER_CALL]) for start in range(0, len(parts), _PAIRS_PER_CALL)]
         if connection.vendor == "postgresql":
             return " || ".join(f"JSONB_BUILD_OBJECT({chunk})" for chunk in chunks), params
+        # JSON_PATCH drops a null member of the patch (RFC 7396): the loader reads an absent key
+        # as None, which is what the null stood for.
         objects = [f"JSON_OBJECT({chunk})" for chunk in chunks]
         merged = objects[0]
         for more in objects[1:]:
