@@ -252,7 +252,9 @@ class CasePaginator(Paginator):
             number = int(number)
         except (TypeError, ValueError):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if not 1 <= number <= self.LARGEST_PAGE:
+        if not 1 <= number <= self.LARGEST_PAGE or self.object_list.query.is_empty():
+            # An empty list by construction (a person who may read no case: case_visible gives
+            # none()) compiles to no SQL at all; Paginator answers it without a query.
             return None
         bottom = (number - 1) * self.per_page
         cases = self.object_list

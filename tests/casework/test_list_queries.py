@@ -214,6 +214,23 @@ def test_a_list_page_and_its_capped_count_are_one_query(cast, office):
                          exact_count_up_to=10).get_page(1).paginator.count == 0
 
 
+@pytest.mark.parametrize("page", ["1", "3", "x"])
+def test_a_person_who_may_read_no_case_gets_an_empty_list_not_an_error(client, cast, office, page):
+    """A field officer not yet in a squad sees no case (case_visible is none()): the list is
+    empty, on every page asked for, without a query for the rows."""
+    office(3, start=1)
+    newcomer = make_user("newcomer", is_field_officer=True)
+    page_of = CasePaginator(case_list(user=newcomer, filters=CaseFilters()), 8, exact_count_up_to=10)
+    with CaptureQueriesContext(connection) as queries:
+        found = page_of.get_page(page)
+        assert list(found.object_list) == [] and page_of.count == 0 and found.number == 1
+    assert len(queries) == 0
+    client.force_login(newcomer)
+    response = client.get(reverse("casework:case_list"), {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
+
+
 def test_the_row_clock_is_the_most_urgent_running_clock(cast, office):
     """The clock a list row shows (one column of the list's query) is most_urgent_clock's choice
     among the case's clocks: the office's clock ending first, else the party's window; none for
