@@ -24,6 +24,12 @@ class CaseworkConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(forget_filter_choices, sender=model, dispatch_uid=f"filter-choices-{model.__name__}")
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from casework.security import stamp_sign_in
+
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="casework-session-signed-in")
+
 
 class OfficeAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the office's site (casework.admin_site.OfficeAdminSite); named

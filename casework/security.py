@@ -1,4 +1,5 @@
-"""Sign-in protection: lockout backend, client address, idle session timeout (docs/security.md)."""
+"""Sign-in protection: lockout backend, client address, idle and absolute session timeouts
+(docs/security.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
 LAST_SEEN_KEY = "casework_last_seen"
+# When the session was signed in. Django's own expiry cannot be the absolute limit: every save of
+# the session (the activity stamp below, once a minute) moves it SESSION_COOKIE_AGE further on.
+SIGNED_IN_KEY = "casework_signed_in_at"
 # Record activity at most once a minute so that reading pages does not write the session each time.
 LAST_SEEN_RESOLUTION = 60
 
@@ -39,8 +43,15 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def stamp_sign_in(sender, request, user, **kwargs):
+    """user_logged_in receiver: the session's absolute lifetime starts at this sign-in."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_KEY] = int(time.time())
+
+
 class IdleSessionTimeoutMiddleware:
-    """End a signed-in session that has not been used for SESSION_IDLE_TIMEOUT seconds."""
+    """End a signed-in session that has not been used for SESSION_IDLE_TIMEOUT seconds, or that
+    was signed in SESSION_COOKIE_AGE seconds ago however much it has been used since."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,12 +60,20 @@ class IdleSessionTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            last_seen = request.session.get(LAST_SEEN_KEY)
-            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+            session = request.session
+            last_seen = session.get(LAST_SEEN_KEY)
+            signed_in = session.get(SIGNED_IN_KEY)
+            idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            too_old = signed_in is not None and now - signed_in >= settings.SESSION_COOKIE_AGE
+            if idle or too_old:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
+            if signed_in is None:
+                # Signed in without the receiver (a session from before it, or a script's
+                # client.login without a request): its lifetime starts now.
+                session[SIGNED_IN_KEY] = now
             if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
-                request.session[LAST_SEEN_KEY] = now
+                session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 

@@ -264,8 +264,9 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
-# See docs/security.md. Absolute session lifetime is SESSION_COOKIE_AGE (a working day); a
-# session unused for SESSION_IDLE_TIMEOUT seconds ends too (casework.security middleware).
+# See docs/security.md. Absolute session lifetime is SESSION_COOKIE_AGE (a working day) from
+# signing in; a session unused for SESSION_IDLE_TIMEOUT seconds ends too (both checked by the
+# casework.security middleware).
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,9 +6,11 @@ import pytest
 import time_machine
 from django.contrib.auth.hashers import get_hasher
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import User
+from casework.security import SIGNED_IN_KEY
 
 PASSWORD = "Correct-horse-7"
 
@@ -128,6 +130,47 @@ def test_idle_session_expires(client, officer):
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
         assert "_auth_user_id" not in client.session
+
+
+@override_settings(SESSION_IDLE_TIMEOUT=3600, SESSION_COOKIE_AGE=8 * 3600)
+def test_a_session_in_constant_use_still_ends_a_working_day_after_sign_in(client, officer):
+    """The activity stamp saves the session every few minutes, which renews Django's own expiry;
+    the absolute limit is counted from the sign-in, so a session used all day still ends."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        sign_in(client, "officer1", PASSWORD)
+        for _ in range(15):  # 7.5 hours, a request every half hour
+            traveller.shift(dt.timedelta(minutes=30))
+            assert client.get(reverse("casework:case_list")).status_code == 200
+        assert client.session.get("_auth_user_id") == str(officer.pk)
+        traveller.shift(dt.timedelta(minutes=30))
+        response = client.get(reverse("casework:case_list"))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+        assert "_auth_user_id" not in client.session
+        # Signing in again starts a new working day.
+        sign_in(client, "officer1", PASSWORD)
+        traveller.shift(dt.timedelta(hours=1))
+        assert client.get(reverse("casework:case_list")).status_code == 200
+
+
+@override_settings(SESSION_IDLE_TIMEOUT=3600, SESSION_COOKIE_AGE=8 * 3600)
+def test_a_session_from_before_the_sign_in_stamp_ends_a_working_day_after_its_next_use(client, officer):
+    """A session signed in before the sign-in time was recorded (an upgrade) gets it at its next
+    request, and ends a working day after that."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client.force_login(officer)
+        session = client.session
+        del session[SIGNED_IN_KEY]
+        session.save()
+        traveller.shift(dt.timedelta(minutes=30))
+        assert client.get(reverse("casework:case_list")).status_code == 200
+        for _ in range(15):
+            traveller.shift(dt.timedelta(minutes=30))
+            assert client.get(reverse("casework:case_list")).status_code == 200
+        traveller.shift(dt.timedelta(minutes=30))
+        response = client.get(reverse("casework:case_list"))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
 
 
 def test_session_cookie_has_absolute_lifetime(client, officer):
