@@ -229,6 +229,9 @@ def test_a_person_who_may_read_no_case_gets_an_empty_list_not_an_error(client, c
     response = client.get(reverse("casework:case_list"), {"page": page})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 0
+    api = APIClient()
+    api.force_authenticate(newcomer)
+    assert api.get(reverse("api:case_list")).json()["count"] == 0
 
 
 def test_the_row_clock_is_the_most_urgent_running_clock(cast, office):
