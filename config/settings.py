@@ -236,7 +236,12 @@ CELERY_BEAT_SCHEDULE = {
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 if REDIS_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
+    # A copy that may fail (casework/cache.py): a Redis error is a miss, and a Redis that does
+    # not answer is given up on after these many seconds instead of holding the request.
+    CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5"))
+    CACHES = {"default": {"BACKEND": "casework.cache.SharedRedisCache", "LOCATION": REDIS_CACHE_URL,
+                          "OPTIONS": {"socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                                      "socket_timeout": CACHE_SOCKET_TIMEOUT}}}
     # Sessions stay in the database and are read through the shared cache: no session query on
     # most requests (casework/sessions.py). Only with a cache every process shares: a
     # per-process cache would keep serving a session another process ended.
