@@ -257,13 +257,23 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
 
         return reverse("casework:case_detail", args=[self.pk])
 
-    def refresh_from_db(self, *args, **kwargs):
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         # The protected status refuses assignment, also the one refresh_from_db makes; reading
         # the database's value is not a modification, so let it through.
-        fields = kwargs.get("fields") or (args[1] if len(args) > 1 else None)
         if fields is None or "status" in fields:
             self.__dict__.pop("status", None)
-        super().refresh_from_db(*args, **kwargs)
+            super().refresh_from_db(using, fields, from_queryset)
+            return
+        # Another deferred field (a list row read with case_list's only()): read the status with
+        # it, since ConcurrentTransitionMixin reads it on creating the copy and would ask for it
+        # in a query of its own, and keep the status this instance holds and the one its
+        # conditional UPDATE expects (read when this instance was).
+        held = self.__dict__.pop("status", None)
+        expected = getattr(self, "_ConcurrentTransitionMixin__initial_states", None)
+        super().refresh_from_db(using, [*fields, "status"], from_queryset)
+        if held is not None:
+            self.__dict__["status"] = held
+            self._ConcurrentTransitionMixin__initial_states = expected
 
     def is_locked_in_database(self) -> bool:
         return type(self).objects.filter(pk=self.pk, status=S.CLOSED).exists()

@@ -103,8 +103,8 @@ def case_list_view(request):
     now = timezone.now()
     file_format = request.GET.get("export")
     if file_format in ("csv", "xlsx"):
-        return _case_export(request, case_list(user=user, filters=filters, now=now, with_urgent_clock=False),
-                            file_format)
+        cases = case_list(user=user, filters=filters, now=now, with_urgent_clock=False, whole_rows=True)
+        return _case_export(request, cases, file_format)
     paginator = CasePaginator(case_list(user=user, filters=filters, now=now), PAGE_SIZE,
                               exact_count_up_to=EXACT_COUNT_UP_TO)
     page = paginator.get_page(request.GET.get("page"))

@@ -214,6 +214,21 @@ def test_a_list_page_and_its_capped_count_are_one_query(cast, office):
                          exact_count_up_to=10).get_page(1).paginator.count == 0
 
 
+def test_a_list_row_reads_only_what_a_row_shows_and_the_rest_on_demand(cast, office):
+    """case_list reads CASE_LIST_ROW; a column it left out still loads when asked (one query),
+    keeping the status the row was read with; exports read whole rows."""
+    office(3, start=1)
+    row = case_list(user=cast.supervisor, filters=CaseFilters()).get(sequence=2)
+    assert {"location", "status", "number"}.isdisjoint(row.get_deferred_fields())
+    assert {"announcement_days", "search_bigrams", "sequence"} <= row.get_deferred_fields()
+    status = row.status
+    with CaptureQueriesContext(connection) as queries:
+        assert row.sequence == 2
+    assert len(queries) == 1 and row.status == status
+    whole = case_list(user=cast.supervisor, filters=CaseFilters(), whole_rows=True).get(sequence=2)
+    assert whole.get_deferred_fields() == {"search_bigrams"}
+
+
 @pytest.mark.parametrize("page", ["1", "3", "x"])
 def test_a_person_who_may_read_no_case_gets_an_empty_list_not_an_error(client, cast, office, page):
     """A field officer not yet in a squad sees no case (case_visible is none()): the list is

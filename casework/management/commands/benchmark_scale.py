@@ -40,7 +40,15 @@ from casework.deadlines.calendar import BEIJING, WorkingCalendar
 from casework.errors import CaseworkError
 from casework.models import ApprovalStep, Case, CaseStatus, Document, DocumentService, DocumentType, Party, Squad, User
 from casework.search import text_bigrams
-from casework.selectors.cases import CaseFilters, CasePaginator, case_get, case_list, case_page, case_urgent_clock
+from casework.selectors.cases import (
+    CASE_LIST_ROW,
+    CaseFilters,
+    CasePaginator,
+    case_get,
+    case_list,
+    case_page,
+    case_urgent_clock,
+)
 from casework.selectors.overdue import clock_list_overdue
 from casework.selectors.stats import case_year_figures
 from casework.selectors.transitions import case_available_transitions
@@ -100,7 +108,7 @@ WITH page AS (
     ORDER BY c.year DESC, c.sequence DESC LIMIT %s OFFSET %s
 )
 SELECT (SELECT count(*) FROM (SELECT 1 FROM casework_case c {join} WHERE {where} LIMIT %s) counted) AS total,
-       {columns}, p.name AS party_name, p.address AS party_address, s.name AS squad_name, cm.name AS community_name,
+       {columns}, p.name AS party_name, s.name AS squad_name, cm.name AS community_name,
        (SELECT json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window,
                                  'unconfirmed', k.unconfirmed, 'basis', k.basis)
           FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL
@@ -112,8 +120,11 @@ JOIN casework_community cm ON cm.id = c.community_id
 ORDER BY c.year DESC, c.sequence DESC
 """
 
-# The case columns a list row reads: all but the search column (case_list defers it too).
-_LIST_COLUMNS = ", ".join(f"c.{field.column}" for field in Case._meta.concrete_fields if field.name != "search_bigrams")
+# The case columns a list row reads (case_list's CASE_LIST_ROW, whose party, squad and community
+# names are the joins' columns above), with the keys that join them and the order's (the list
+# page's query below orders its rows by them).
+_LIST_COLUMNS = ", ".join(f"c.{Case._meta.get_field(name).column}" for name in (
+    "id", *(name for name in CASE_LIST_ROW if "__" not in name), "party", "squad", "community", "year", "sequence"))
 
 # The list page shows, besides the rows and the count, the filters' choices (for an office-wide
 # user: every squad, community and field officer): all of it as one JSON value.
