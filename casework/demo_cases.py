@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework.deadlines.calendar import BEIJING
+from casework.errors import CaseworkError
 from casework.models import Case, CaseStatus, Community, User
 from casework.scenarios import DISMISSED_PATH, FORCED_CLOSED_PATH, PATHS, TERMINATED_PATH, CaseRecipe, Cast, Scenario
 
@@ -60,6 +61,9 @@ DEMO_CASES: list[tuple[list[str], int, CaseRecipe]] = [
                                       structure_type="temporary", description="临时棚已被台风摧毁。")),
 ]
 
+# How many weeks earlier than planned a demo case may start when its steps would reach today.
+WEEKS_EARLIER_AT_MOST = 3
+
 
 def load_demo_cases(*, cast: Cast, communities: list[Community], stdout=None) -> int:
     """Create the demo cases that do not exist yet; return how many were created.
@@ -72,8 +76,20 @@ def load_demo_cases(*, cast: Cast, communities: list[Community], stdout=None) ->
         if Case.objects.filter(location=recipe.location).exists():
             continue
         community = next((c for c in communities if recipe.location.startswith(c.name)), communities[0])
-        with transaction.atomic():
-            Scenario(cast=cast, community=community, start=today - dt.timedelta(days=days_ago), recipe=recipe).run(path)
+        for weeks_earlier in range(WEEKS_EARLIER_AT_MOST + 1):
+            start = today - dt.timedelta(days=days_ago + 7 * weeks_earlier)
+            scenario = Scenario(cast=cast, community=community, start=start, recipe=recipe)
+            try:
+                with transaction.atomic():
+                    scenario.run(path)
+            except CaseworkError:
+                # Steps fall on working days at 10:00: a weekend or a holiday can push a recent
+                # case's step to today before 10:00 or later, which the services refuse as in
+                # the future (on a Monday morning, in the National Day week). Start it earlier.
+                if scenario.day < today or weeks_earlier == WEEKS_EARLIER_AT_MOST:
+                    raise
+            else:
+                break
         created += 1
         if stdout:
             stdout.write(f"  demo case: {recipe.location}")

@@ -160,7 +160,9 @@ def case_list(*, user: User, filters: CaseFilters, now: dt.datetime | None = Non
         cases = cases.filter(overdue_q(now)) if filters.overdue else cases.exclude(overdue_q(now))
     if filters.closed is not None:
         cases = cases.filter(status=CaseStatus.CLOSED) if filters.closed else cases.exclude(status=CaseStatus.CLOSED)
-    text = (filters.q or "").strip()
+    # A NUL comes from a hand-made link, never from the search box, and PostgreSQL refuses it in
+    # any text (a server error): the search is for the characters around it.
+    text = (filters.q or "").replace("\x00", "").strip()
     if text and not search_too_short(text):
         cases = cases.filter(case_text_q(text))
     cases = cases.select_related("party", "squad", "community").order_by("-year", "-sequence")

@@ -44,7 +44,13 @@ def link_corrections(documents: list[Document]) -> None:
 
 
 def document_by_code(*, code: str) -> Document | None:
-    return Document.objects.filter(verification_code=code.strip().upper()).select_related("case").first()
+    """The document a verification code (typed from paper, any case) names, if any."""
+    code = code.strip().upper()
+    if not (code.isascii() and code.isalnum()):
+        # Codes are letters and digits; anything else (a NUL, which PostgreSQL refuses in any
+        # text, a server error on a public page) names no document.
+        return None
+    return Document.objects.filter(verification_code=code).select_related("case").first()
 
 
 def document_matching(*, sha256: str) -> Document | None:

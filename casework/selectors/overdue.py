@@ -141,8 +141,13 @@ def clock_overdue_queryset(
         queryset = queryset.filter(
             case__in=Case.negotiators.through.objects.filter(user_id=negotiator).values("case_id"))
     if min_days:
+        today = local_date(as_of)
+        if min_days >= today.toordinal():
+            # More days back than the calendar holds (a number typed into the review page's
+            # filter): no clock ended before the year 1, so none is that late.
+            return queryset.none()
         # days_overdue >= n  <=>  as_of on or after the n-th day after the last day
-        last_allowed_end = end_of_day(local_date(as_of) - dt.timedelta(days=min_days))
+        last_allowed_end = end_of_day(today - dt.timedelta(days=min_days))
         queryset = queryset.filter(due_at__lte=last_allowed_end)
     order = ORDERINGS.get(ordering, ORDERINGS["-days"])
     return queryset.order_by(*order)

@@ -1,13 +1,17 @@
 """`manage.py load_demo`: squads, communities and one account per role, loaded idempotently."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.utils import timezone
 
-from casework.models import Community, Role, Squad, User
+from casework.deadlines.calendar import BEIJING
+from casework.models import Case, CaseEvent, CaseStatus, Community, Role, Squad, User
 
 DEMO_USERNAMES = {
     "officer1", "officer2", "officer3", "negotiator1", "negotiator2",
@@ -104,3 +108,19 @@ def test_each_demo_negotiator_reads_the_persuasion_cases_assigned_to_them():
         assert readable.exists(), username
         assert set(readable) == set(negotiator.negotiator_cases.all()), username
         assert readable.filter(status="persuading").exists(), username
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("moment", [
+    dt.datetime(2026, 11, 30, 9, 0, tzinfo=BEIJING),  # a Monday before 10:00
+    dt.datetime(2026, 10, 3, 12, 0, tzinfo=BEIJING),  # in the National Day holiday
+    dt.datetime(2026, 10, 9, 9, 0, tzinfo=BEIJING),  # the first working day after it, before 10:00
+])  # fmt: skip
+def test_loads_whatever_the_day_and_hour(moment):
+    """The demo cases' steps fall on working days at 10:00: a recent case begun two days ago, on
+    a weekend or in a holiday, would have its first step today at 10:00 or later and be refused
+    as in the future; it is begun earlier instead, so `make run` works on a Monday morning."""
+    with time_machine.travel(moment, tick=False):
+        load_demo()
+        assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
+        assert not CaseEvent.objects.filter(occurred_at__gt=timezone.now()).exists()

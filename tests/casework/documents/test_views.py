@@ -113,6 +113,13 @@ def test_public_verification_page_shows_nothing_personal(client, issued):
     assert client.get("/verify/NOSUCHCODE").status_code == 404
 
 
+@pytest.mark.parametrize("code", ["AB%00CD", "%00", "AB%20CD", "%E8%BF%9D%E5%BB%BA", "-", "X" * 300])
+def test_a_code_no_document_can_have_is_not_found(client, issued, code):
+    """A verification link typed by hand with what no code holds (a NUL byte, which PostgreSQL
+    refuses in any text; a space, Chinese, a dash, 300 letters) is 'not found', not an error."""
+    assert client.get(f"/verify/{code}").status_code == 404
+
+
 def test_verification_accepts_the_real_file_and_rejects_one_changed_byte(client, issued):
     """Uploading the issued PDF matches; the same file with one byte changed does not."""
     document = issued.documents.get(document_type=DocumentType.PRIOR_NOTICE)

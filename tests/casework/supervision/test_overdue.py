@@ -95,6 +95,22 @@ def test_overdue_filters(case_in, cast):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("days_back", ["to year 1", "before year 1", 1_000_000, 10**40])
+def test_a_minimum_of_days_overdue_past_any_clock_matches_nothing(case_in, client, cast, days_back):
+    """However many days overdue the review page's filter asks for, the answer is a list (empty
+    when nothing is that late), not a date out of range: 1,000,000 days back is before year 1."""
+    filed = case_in(CaseStatus.FILED)
+    moment = timezone.now() + dt.timedelta(days=800)
+    to_year_1 = local_date(moment).toordinal() - 1
+    min_days = {"to year 1": to_year_1, "before year 1": to_year_1 + 1}.get(days_back, days_back)
+    assert filed.pk in {r.case_id for r in clock_list_overdue(as_of=moment, min_days=1)}
+    assert clock_list_overdue(as_of=moment, min_days=min_days) == []
+    client.force_login(cast.supervisor)
+    response = client.get("/overdue/", {"min_days": str(min_days)})
+    assert response.status_code == 200 and response.context["rows"] == []
+
+
+@pytest.mark.django_db
 def test_due_soon_is_two_working_days_ahead(case_in):
     """A clock is "due soon" from the moment its last day is within 2 working days, until it ends."""
     case = case_in(CaseStatus.FILED)
