@@ -30,3 +30,12 @@ def notification_badge(context):
         format_html('<span class="sv-badge" style="background:#c62828;border-radius:10px;padding:0 6px;'
                     'margin-left:2px;font-size:12px">{}</span>', count) if count else "",
     )
+
+
+@register.filter
+def may(user, action: str) -> bool:
+    """Whether casework.authorization's rule `action` lets `user` act at all (pages and menus
+    show only what the person may open): `{% if user|may:"view_overdue" %}`."""
+    from casework.authorization import permits
+
+    return bool(user is not None and user.is_authenticated and permits(user, action))

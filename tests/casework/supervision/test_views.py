@@ -28,6 +28,24 @@ def login(client, user, language="en"):
 
 
 @pytest.mark.django_db
+def test_the_menu_leads_each_person_to_the_supervision_pages_they_may_open(client, cast):
+    """Supervisors, the head of office and administrators reach the overdue review and the
+    dashboard from the menu of every casework page; everyone reaches their notifications."""
+    notifications = reverse("supervision:notifications")
+    admin = make_user("admin1", None, is_administrator=True)
+    for user in (cast.officer, cast.negotiator, cast.reviewer, cast.supervisor, cast.head, admin):
+        page = login(client, user).get(reverse("casework:my_work")).content.decode()
+        supervising = user in (cast.supervisor, cast.head, admin)
+        assert (f'href="{OVERDUE}"' in page) is supervising, user
+        assert (f'href="{DASHBOARD}"' in page) is supervising, user
+        assert f'href="{notifications}"' in page
+        for url in (OVERDUE, DASHBOARD) if supervising else ():
+            assert client.get(url).status_code == 200
+    page = login(client, cast.supervisor, language="zh-hans").get(reverse("casework:case_list")).content.decode()
+    assert "督办" in page and "逾期审查" in page
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("url", [OVERDUE, DASHBOARD, reverse("supervision:dashboard_export", args=["squads", "csv"])])
 def test_pages_refuse_people_without_a_supervising_role(client, cast, url):
     """Field officers, negotiators and legal reviewers get 403; anonymous people are sent to log in."""
