@@ -114,6 +114,9 @@ def progress_new(request, pk: int):
 
 @login_required
 def publicity_new(request):
+    if not authorization.permits(request.user, "record_publicity"):
+        # Refused before the form is filled in, not only when it is sent.
+        raise PermissionDenied(_("Publicity actions are recorded by field officers, negotiators and supervisors."))
     form = PublicityForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

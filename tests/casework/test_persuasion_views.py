@@ -124,6 +124,18 @@ def test_publicity_form_links_all_open_cases(client, case_in, cast, community):
     assert list(action.cases.all()) == [case] and action.photos.count() == 1
 
 
+def test_publicity_form_and_its_menu_entry_are_for_those_who_may_record_publicity(client, cast):
+    """Field officers, negotiators and supervisors get the form and its menu entry; the head of
+    office and the legal reviewer get neither (refused on opening the form, not after filling it in)."""
+    url = reverse("persuasion:publicity")
+    for user, allowed in ((cast.officer, True), (cast.negotiator, True), (cast.supervisor, True),
+                          (cast.head, False), (cast.reviewer, False)):
+        client.force_login(user)
+        assert client.get(url).status_code == (200 if allowed else 403), user
+        menu = client.get(reverse("casework:my_work")).content.decode()
+        assert (f'href="{url}"' in menu) is allowed, user
+
+
 def test_case_talks_tag_renders_the_partial(case_in, cast):
     """{% case_talks case %} renders the talks list and progress bar for the case page."""
     case = case_in("persuading")
