@@ -54,3 +54,17 @@ def test_generated_cases_with_pdfs_pass_the_consistency_check(settings, tmp_path
     assert Document.objects.exists() and not Document.objects.filter(sha256="").exists()
     report = consistency_report(verify_files=True)
     assert report.ok, [str(finding) for finding in report.findings]
+
+
+def test_generated_documents_can_be_verified_by_their_code(client, settings):
+    """The public verification page finds a generated document by its code, typed in any case."""
+    from django.urls import reverse
+
+    from casework.models import Document
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    run("generate_cases", "--count", "40", "--batch", "20", "--years", "1")
+    document = Document.objects.order_by("pk").first()
+    for typed in (document.verification_code, document.verification_code.lower()):
+        response = client.get(reverse("documents:verify", args=[typed]))
+        assert response.status_code == 200 and document.number in response.content.decode(), typed

@@ -359,7 +359,9 @@ class Command(BaseCommand):
                              DocumentType.DEMOLITION_DECISION)
                     doc_year = local_date(when).year
                     doc_seq = self._number(f"doc:{dtype}", doc_year)
-                    code = secrets.token_hex(8)
+                    # Upper case, as codes are typed and looked up (document_by_code); 16
+                    # characters where issued ones have 10, so a million never collide.
+                    code = secrets.token_hex(8).upper()
                     documents.append((
                         self._next(Document), case_id, event_id, dtype, doc_year, doc_seq,
                         format_document_number(prefix=self.agency_prefix, character=self.characters[dtype],
