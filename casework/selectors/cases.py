@@ -255,8 +255,8 @@ class CasePaginator(Paginator):
         return self._get_page(cases.filter(pk__in=page_ids), number, self)
 
     def _page_with_count(self, number):
-        """The page and the list's count in one query, or None when the page is empty (past the
-        end, or no case matches): then get_page counts first and answers as Paginator does."""
+        """The page and the list's count in one query; past the end, the last page and the count
+        in one more. None when no case matches: then get_page answers as Paginator does."""
         try:
             if isinstance(number, float) and not number.is_integer():
                 raise ValueError
@@ -272,9 +272,24 @@ class CasePaginator(Paginator):
         page_ids = cases.values("pk")[bottom:bottom + self.per_page]
         rows = list(cases.filter(pk__in=page_ids).annotate(capped_count=self._capped_count()))
         if not rows:
-            return None
+            return self._last_page_with_count() if number > 1 else None
         self.__dict__["count"] = self._counted(rows[0].capped_count)
         return self._get_page(rows, number, self)
+
+    def _last_page_with_count(self):
+        """After an empty page past the end (an old link, a narrowed filter): the last page, read
+        as the list's last per_page cases in reverse order with the count, then cut to the last
+        page's share and turned round. Counting first and then reading the page took two queries."""
+        backwards = self.object_list.reverse()
+        tail = list(backwards.filter(pk__in=backwards.values("pk")[:self.per_page])
+                    .annotate(capped_count=self._capped_count()))
+        if not tail:
+            return None
+        # The page asked for was empty, so the count stopped below its limit: it is exact.
+        count = self.__dict__["count"] = self._counted(tail[0].capped_count)
+        last = (count - 1) // self.per_page + 1
+        on_last = count - (last - 1) * self.per_page
+        return self._get_page(tail[:on_last][::-1], last, self)
 
 
 @dataclass

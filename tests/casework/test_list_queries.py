@@ -207,8 +207,14 @@ def test_a_list_page_and_its_capped_count_are_one_query(cast, office):
     assert len(queries) == 1
     assert len(rows) == 8 and all(clock is not None for _pk, clock in rows)
     assert CasePaginator(cases, 8, exact_count_up_to=100).get_page(2).paginator.count == 30
-    beyond = CasePaginator(cases, 8, exact_count_up_to=10).get_page(99)
+    with CaptureQueriesContext(connection) as queries:
+        beyond = CasePaginator(cases, 8, exact_count_up_to=10).get_page(99)
+        assert beyond.paginator.count == 30 and beyond.paginator.count_is_exact and not beyond.has_next()
+    assert len(queries) == 2  # the empty page asked for, then the last page with the count
     assert beyond.number == 4 and [c.sequence for c in beyond.object_list] == [6, 5, 4, 3, 2, 1]
+    full_last = CasePaginator(case_list(user=cast.supervisor, filters=CaseFilters()), 10,
+                              exact_count_up_to=10).get_page(7)
+    assert full_last.number == 3 and [c.sequence for c in full_last.object_list] == list(range(10, 0, -1))
     assert CasePaginator(cases, 8, exact_count_up_to=10).get_page("x").number == 1
     assert CasePaginator(case_list(user=cast.supervisor, filters=CaseFilters(q="没有这个人")), 8,
                          exact_count_up_to=10).get_page(1).paginator.count == 0
