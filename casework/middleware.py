@@ -52,3 +52,25 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(html, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to an address holding a NUL character (%00), which only a hand-made link has.
+
+    PostgreSQL refuses a NUL in any text, so such a value reaching a query was a server error:
+    the pages' own filters drop or refuse it, but the admin's change-list filters and any future
+    page would not. Form fields already refuse it (Django's ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            message = _("The address holds a character that no page uses (NUL). Check the link.")
+            if request.path.startswith("/api/"):
+                from casework.api.exceptions import error_body
+
+                return JsonResponse(error_body("invalid_address", message), status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -1,5 +1,6 @@
 import hashlib
 import io
+from urllib.parse import unquote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -116,8 +117,13 @@ def test_public_verification_page_shows_nothing_personal(client, issued):
 @pytest.mark.parametrize("code", ["AB%00CD", "%00", "AB%20CD", "%E8%BF%9D%E5%BB%BA", "-", "X" * 300])
 def test_a_code_no_document_can_have_is_not_found(client, issued, code):
     """A verification link typed by hand with what no code holds (a NUL byte, which PostgreSQL
-    refuses in any text; a space, Chinese, a dash, 300 letters) is 'not found', not an error."""
-    assert client.get(f"/verify/{code}").status_code == 404
+    refuses in any text; a space, Chinese, a dash, 300 letters) is 'not found', not an error;
+    a NUL is refused before the page (casework.middleware.RefuseNulMiddleware), and the lookup
+    itself names no document for it either."""
+    from casework.selectors.documents import document_by_code
+
+    assert client.get(f"/verify/{code}").status_code == (400 if "%00" in code else 404)
+    assert document_by_code(code=unquote(code)) is None
 
 
 def test_verification_accepts_the_real_file_and_rejects_one_changed_byte(client, issued):
