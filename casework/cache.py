@@ -35,44 +35,44 @@ class SharedRedisCache(RedisCache):
         super().__init__(server, params)
         self._unreachable_until = 0.0
 
-    def _attempt(self, operation: str, call, failed):
+    def _attempt(self, failed, method, *args):
+        """`method(*args)` (one of RedisCache's), or `failed` when Redis does not answer."""
         if time.monotonic() < self._unreachable_until:
             return failed
         try:
-            return call()
+            return method(*args)
         except (RedisError, OSError) as error:
             self._unreachable_until = time.monotonic() + RETRY_AFTER
             logger.warning("Shared cache unreachable (%s: %s); reading the database instead for %s seconds",
-                           operation, error, RETRY_AFTER)
+                           method.__name__, error, RETRY_AFTER)
             return failed
 
     def get(self, key, default=None, version=None):
-        return self._attempt("get", lambda: super(SharedRedisCache, self).get(key, default, version), default)
+        return self._attempt(default, super().get, key, default, version)
 
     def get_many(self, keys, version=None):
-        return self._attempt("get_many", lambda: super(SharedRedisCache, self).get_many(keys, version), {})
+        return self._attempt({}, super().get_many, keys, version)
 
     def has_key(self, key, version=None):
-        return self._attempt("has_key", lambda: super(SharedRedisCache, self).has_key(key, version), False)
+        return self._attempt(False, super().has_key, key, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._attempt("set", lambda: super(SharedRedisCache, self).set(key, value, timeout, version), None)
+        self._attempt(None, super().set, key, value, timeout, version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._attempt("add", lambda: super(SharedRedisCache, self).add(key, value, timeout, version), False)
+        return self._attempt(False, super().add, key, value, timeout, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         # Django's answer for "these keys were not stored".
-        return self._attempt("set_many", lambda: super(SharedRedisCache, self).set_many(data, timeout, version),
-                             list(data))
+        return self._attempt(list(data), super().set_many, data, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._attempt("touch", lambda: super(SharedRedisCache, self).touch(key, timeout, version), False)
+        return self._attempt(False, super().touch, key, timeout, version)
 
     def delete(self, key, version=None):
         # A delete that fails leaves the old copy until it expires (minutes at most here): the
         # warning says so in the log.
-        return self._attempt("delete", lambda: super(SharedRedisCache, self).delete(key, version), False)
+        return self._attempt(False, super().delete, key, version)
 
     def delete_many(self, keys, version=None):
-        self._attempt("delete_many", lambda: super(SharedRedisCache, self).delete_many(keys, version), None)
+        self._attempt(None, super().delete_many, keys, version)

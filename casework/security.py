@@ -69,8 +69,7 @@ class IdleSessionTimeoutMiddleware:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
             if signed_in is None:
-                # Signed in without the receiver (a session from before it, or a script's
-                # client.login without a request): its lifetime starts now.
+                # Signed in before stamp_sign_in existed (an upgrade): its lifetime starts now.
                 session[SIGNED_IN_KEY] = now
             if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
                 session[LAST_SEEN_KEY] = now

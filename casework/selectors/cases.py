@@ -127,8 +127,8 @@ class CaseFilters:
 
 
 # What a row of the case list shows, on the page and in the API (CaseListSerializer), and so
-# all the list reads of a case: about a fifth of the case's, party's, squad's and community's
-# columns. Each column read costs compiling, fetching and converting it on every row.
+# all the list reads of a case: 9 of the about 60 columns of the case, its party, squad and
+# community. Each column read costs compiling, fetching and converting it on every row.
 CASE_LIST_ROW = ("number", "status", "location", "illegal_area", "reported_at", "version",
                  "party__name", "squad__name", "community__name")
 
