@@ -3,8 +3,10 @@
 Rows look like the ones the services create: each case has the registration event and one
 transition event per step of its path (procedure.md), talks while persuading, the clocks those
 events start (satisfied, running or lapsed as the state implies), its officers and
-negotiators, its party, and the numbered documents of filing and decision (with --pdfs, each
-with a small stored PDF, its SHA-256 and size). It does not go through the services: a million
+negotiators, its party, the numbered documents of filing and decision (with --pdfs, each
+with a small stored PDF, its SHA-256 and size), and its workflow process with every task the
+flow would have opened and closed on the way, the last one still open for the next person
+(workflows.generation). It does not go through the services: a million
 cases through the guards would take days.
 """
 
@@ -39,6 +41,7 @@ from casework.models import (
     EventKind,
     NumberSequence,
     Party,
+    Role,
     Squad,
     User,
 )
@@ -47,6 +50,8 @@ from casework.search import case_search_bigrams
 from casework.services.cases import format_case_number
 from casework.services.documents import agency_settings, format_document_number, type_character
 from casework.services.figures import figures_rebuild
+from workflows.generation import FlowRows, Step
+from workflows.models import DemolitionProcess
 
 S = CaseStatus
 
@@ -145,6 +150,10 @@ class Command(BaseCommand):
             through = Case._meta.get_field(field).remote_field.through
             self.m2m_id[field] = through.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         self.sequences = {(s, y): v for s, y, v in NumberSequence.objects.values_list("series", "year", "last_value")}
+        self.flow = FlowRows(next_process_id=self._last_id("viewflow_process") + 1,
+                             next_task_id=self._last_id("viewflow_task") + 1,
+                             next_link_id=self._last_id("viewflow_task_previous") + 1,
+                             sole_candidate=self._sole_candidate)
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
@@ -167,6 +176,10 @@ class Command(BaseCommand):
                 for field in ("officers", "negotiators"):
                     table = Case._meta.get_field(field).remote_field.through._meta.db_table
                     cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, self.m2m_id[field]])
+                for table, following in (("viewflow_process", self.flow.next_process_id),
+                                         ("viewflow_task", self.flow.next_task_id),
+                                         ("viewflow_task_previous", self.flow.next_link_id)):
+                    cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, following - 1])
             # The dashboard's summary rows, recomputed from every case (old and new).
             figures_rebuild()
             with connection.cursor() as cursor:
@@ -211,9 +224,25 @@ class Command(BaseCommand):
                 self.negotiators.setdefault(squad_id, []).append(pk)
             if supervisor:
                 self.supervisors.setdefault(squad_id, []).append(pk)
+        # Who a new task goes to when only one person may take it (workflows.assignment).
+        self.reviewers = list(User.objects.filter(is_active=True, is_legal_reviewer=True).values_list("pk", flat=True))
+        self.heads = list(User.objects.filter(is_active=True, is_head_of_office=True).values_list("pk", flat=True))
+        self.reviewer = User.objects.get(username="gen-reviewer").pk
         self.communities = [c for c in self.communities
                             if len(self.officers.get(c[1], [])) >= 2 and self.negotiators.get(c[1])
                             and self.supervisors.get(c[1])]
+
+    def _sole_candidate(self, role: str, squad_id: int, negotiators: tuple[int, ...]) -> int | None:
+        candidates = {Role.FIELD_OFFICER: self.officers.get(squad_id, []), Role.SUPERVISOR: self.supervisors.get(squad_id, []),
+                      Role.NEGOTIATOR: negotiators, Role.LEGAL_REVIEWER: self.reviewers,
+                      Role.HEAD_OF_OFFICE: self.heads}[role]
+        return candidates[0] if len(candidates) == 1 else None
+
+    @staticmethod
+    def _last_id(table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+            return cursor.fetchone()[0]
 
     def _name(self) -> str:
         rng = getattr(self, "rng", random)
@@ -298,9 +327,16 @@ class Command(BaseCommand):
                            json.dumps({"source": "", "location": location, "illegal_area": str(area)}, ensure_ascii=False)))
             talks: list[dt.datetime] = []
             forced = False
+            flow_steps: list[Step] = []
+            last_moment = reported_at
             for step, when in moments:
                 name, _, variant = step.partition(":")
                 previous = status
+                if name in ("decide", "decide_execution"):
+                    # The legal reviewer's approval came between the two steps; it ends their task.
+                    approval = "approve:legal_review_decision" if name == "decide" else "approve:legal_review_execution"
+                    flow_steps.append(Step(approval, previous, self.reviewer, last_moment + (when - last_moment) / 2,
+                                           decision_kind, (negotiator,) if "assign_negotiators" in times else ()))
                 data = empty
                 if name == "inspect":
                     status = S.INSPECTED
@@ -351,8 +387,11 @@ class Command(BaseCommand):
                     status, closed_at, outcome = S.CLOSED, when, "terminated"
                 times.setdefault(name, when)
                 event_id = self._next(CaseEvent)
-                events.append((event_id, case_id, EventKind.TRANSITION, name, previous, status,
-                               actor_for.get(name, squad_officers[0]), when, when, data))
+                actor = actor_for.get(name, squad_officers[0])
+                events.append((event_id, case_id, EventKind.TRANSITION, name, previous, status, actor, when, when, data))
+                flow_steps.append(Step(name, status, actor, when, decision_kind,
+                                       (negotiator,) if "assign_negotiators" in times else ()))
+                last_moment = when
                 if name in ("file", "decide"):
                     dtype = (DocumentType.FILING_APPROVAL if name == "file" else
                              DocumentType.RECTIFICATION_NOTICE if decision_kind == "rectify" else
@@ -379,6 +418,7 @@ class Command(BaseCommand):
                         t = t + dt.timedelta(days=rng.uniform(3, 9))
             if status == S.CLOSED and closed_at is None:
                 closed_at = moments[-1][1]
+            self.flow.add_case(case_id=case_id, squad_id=squad_id, reported_at=reported_at, steps=flow_steps)
             number = format_case_number(year, sequence)
             case_officers = squad_officers if "inspect" in times else []
             case_negotiators = [negotiator] if "assign_negotiators" in times else []
@@ -432,6 +472,12 @@ class Command(BaseCommand):
                 "id", "case_id", "event_id", "document_type", "year", "sequence", "number", "data", "status",
                 "verification_code", "created_at", "issued_at", "pdf", "sha256", "size"], documents,
                 extra={"render_attempts": 0, "last_error": ""})
+            flow = self.flow
+            self._copy(raw, "viewflow_process", flow.PROCESS_COLUMNS, flow.processes)
+            self._copy(raw, DemolitionProcess._meta.db_table, flow.DEMOLITION_PROCESS_COLUMNS, flow.demolition_processes)
+            self._copy(raw, "viewflow_task", flow.TASK_COLUMNS, flow.tasks)
+            self._copy(raw, "viewflow_task_previous", flow.LINK_COLUMNS, flow.links)
+            flow.clear()
 
     def _pdf_columns(self, code: str, when: dt.datetime) -> tuple[str, str, int | None]:
         """The pdf, sha256 and size columns: a stored placeholder PDF with --pdfs, else none."""
