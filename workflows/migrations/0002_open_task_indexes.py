@@ -1,0 +1,33 @@
+"""Indexes on viewflow's task table for the reads that stay small while the table grows with
+every step of every case (about 20 rows per case: 20 million at a million cases).
+
+- open (or failed) tasks by node, newest first: the process dashboard's columns, in the
+  dashboard's own terms so that PostgreSQL can use it;
+- a person's assigned tasks, newest first: the inbox and "My work";
+- unowned new tasks by process: the tasks a squad may take ("My work", found from its cases);
+- a person's finished tasks, newest first: the archive, and its count without reading the rows.
+
+viewflow's own indexes (status, owner, created, process) each match millions of finished rows.
+Partial indexes hold only the rows these reads can return; SQLite builds them the same way.
+"""
+
+from django.db import migrations
+
+INDEXES = {
+    "workflows_task_open_by_node": "(flow_task, created) WHERE finished IS NULL OR status = 'ERROR'",
+    "workflows_task_assigned_by_owner": "(owner_id, created) WHERE status IN ('ASSIGNED', 'STARTED')",
+    "workflows_task_unowned_new": "(process_id) WHERE status = 'NEW' AND owner_id IS NULL",
+    "workflows_task_done_by_owner": "(owner_id, created) WHERE finished IS NOT NULL AND flow_task_type = 'HUMAN'",
+}
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("workflows", "0001_demolition_process"),
+        ("viewflow", "0015_task_scheduled"),
+    ]
+
+    operations = [
+        migrations.RunSQL(f"CREATE INDEX {name} ON viewflow_task {definition}", f"DROP INDEX {name}")
+        for name, definition in INDEXES.items()
+    ]
