@@ -68,3 +68,32 @@ def test_generated_documents_can_be_verified_by_their_code(client, settings):
     for typed in (document.verification_code, document.verification_code.lower()):
         response = client.get(reverse("documents:verify", args=[typed]))
         assert response.status_code == 200 and document.number in response.content.decode(), typed
+
+
+def test_generated_cases_move_on_with_their_workflow(settings):
+    """Each generated case has its process with one open task, offered or assigned as the flow
+    would; a transition through the services completes that task and opens the next one."""
+    from django.utils import timezone
+    from viewflow.workflow.status import STATUS
+
+    from casework.models import Case, CaseStatus, User
+    from casework.services import cases
+    from workflows.models import DemolitionProcess
+    from workflows.services import open_tasks
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    run("generate_cases", "--count", "200", "--batch", "100", "--years", "1")
+    assert DemolitionProcess.objects.count() == Case.objects.count() == 200
+    for case in Case.objects.exclude(status=CaseStatus.CLOSED):
+        assert open_tasks(case=case).count() == 1, case.status
+    assert not open_tasks(case=Case.objects.filter(status=CaseStatus.CLOSED).first()).exists()
+    inspected = Case.objects.filter(status=CaseStatus.INSPECTED).select_related("squad").first()
+    task = open_tasks(case=inspected).get()
+    supervisor = User.objects.get(squad=inspected.squad, is_supervisor=True)
+    assert (task.flow_task.name, task.status, task.owner_id) == ("approve_filing", STATUS.ASSIGNED, supervisor.pk)
+    cases.case_file(case=inspected, actor=supervisor, occurred_at=timezone.now(), opinion="同意立案。")
+    task.refresh_from_db()
+    assert (task.status, task.data) == (STATUS.DONE, {"action": "file", "by": supervisor.pk})
+    following = open_tasks(case=inspected).get()
+    assert (following.flow_task.name, following.status, following.owner_id) == ("serve_prior_notice", STATUS.NEW, None)
+    assert list(following.previous.values_list("flow_task_type", flat=True)) == ["SWITCH"]

@@ -56,6 +56,7 @@ from casework.services import approvals, documents
 from casework.services import cases as case_services
 from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
 from config.process import freeze_startup_objects
+from workflows.flows import DemolitionFlow
 
 S = CaseStatus
 WIDTH = 52  # the measure column
@@ -265,6 +266,7 @@ class Command(BaseCommand):
                               f"{'SQL p95':>8}  {'ratio':>6}  note")
         self._lists(page)
         self._case_page()
+        self._work_pages()
         self._transitions()
         self._overdue_dashboard_stats()
         growth = self._growth(baseline_rows) if baseline_rows is not None else None
@@ -336,9 +338,11 @@ class Command(BaseCommand):
             row.sql_median_ms, row.sql_p95_ms = statistics.median(sql_samples), p95(sql_samples)
         self.add(row)
 
-    def _get(self, url: str) -> Callable:
+    def _get(self, url: str, client: Client | None = None) -> Callable:
+        client = client or self.client
+
         def call():
-            response = self.client.get(url, secure=True)
+            response = client.get(url, secure=True)
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code}")
             return response
@@ -427,6 +431,30 @@ class Command(BaseCommand):
         loaded = case_get(user=supervisor, pk=case.pk)
         self.measure("available transitions selector", lambda: case_available_transitions(case=loaded, user=supervisor),
                      _sql(_HISTORY_SQL, [case.pk]), note=f"case {case.pk} ({case.status})")
+
+    # --- people's work: "My work" and viewflow's process pages ------------------------------
+
+    def _work_pages(self) -> None:
+        """Every person's landing page ("My work") for each role working on a case, and
+        viewflow's process dashboard, inbox and archive for the squad's supervisor: the pages
+        whose rows are a person's share of ~20 task rows per case."""
+        reviewer = User.objects.filter(is_legal_reviewer=True, is_active=True).order_by("username").first()
+        people = [("field officer", self._person(self.squad, "is_field_officer")),
+                  ("supervisor", self._person(self.squad, "is_supervisor")),
+                  ("negotiator", self._person(self.squad, "is_negotiator")), ("legal reviewer", reviewer)]
+        clients = {}
+        for role, person in people:
+            if person is None:
+                continue
+            clients[role] = client = Client()
+            client.force_login(person)
+            self.measure(f"my work GET, {role}", self._get(reverse("casework:my_work"), client),
+                         note=person.username)
+        if "supervisor" in clients:
+            flow = DemolitionFlow.instance
+            for name in ("index", "inbox", "archive"):
+                self.measure(f"process {name} GET, supervisor", self._get(flow.reverse(name), clients["supervisor"]),
+                             note="viewflow's page")
 
     # --- transitions -----------------------------------------------------------------------
 
