@@ -1,60 +1,100 @@
-"""Reads for "My work": the open tasks a person does or may take, with their cases' clocks."""
+"""Reads for "My work": the open tasks assigned to a person and those they may take, a page of
+each at a time, most urgent first, with their cases' most urgent clocks."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.core.paginator import Page
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from casework.models import CaseClock, CaseStatus, Role, User
-from casework.selectors.cases import ClockView, most_urgent_clock
+from casework.models import Case, Role, User
+from casework.selectors.cases import CasePaginator, ClockView, urgent_clock_json, urgent_clock_view
 
 CASE = "process__demolitionprocess__case"
+
+# Tasks on a page of each section of "My work".
+PAGE_SIZE = 20
+
+# What a card reads: the task's step and state, its case's number, state, place and party. Not
+# the whole case (about 60 columns, its search text the longest) on every row.
+_TASK_COLUMNS = ("flow_task", "status", "owner", "created", "process", "process__demolitionprocess",
+                 CASE, f"{CASE}__number", f"{CASE}__status", f"{CASE}__location", f"{CASE}__party__name")
+
+# Most urgent first: the case whose office deadline (Case.office_due_at, the end of its first
+# running clock that is not a party's window) comes first; cases with none last; then the oldest task.
+_MOST_URGENT_FIRST = (F(f"{CASE}__office_due_at").asc(nulls_last=True), "created", "pk")
 
 
 @dataclass
 class WorkItem:
     task: Task
-    case: object
+    case: Case
     title: str
-    mine: bool
     clock: ClockView | None
 
 
-def _squad_scope(user: User) -> Q:
-    return Q() if user.sees_all_squads else Q(**{f"{CASE}__squad_id": user.squad_id})
-
-
-def work_for(*, user: User, now: dt.datetime | None = None) -> list[WorkItem]:
-    """Tasks assigned to `user`, then the unassigned tasks of their squad their roles may take
-    (a negotiator only those of their own cases), most urgent first."""
-    now = now or timezone.now()
-    roles = set(user.roles) - {Role.NEGOTIATOR}
-    offered = Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=roles) & _squad_scope(user)
-    if user.is_negotiator:
-        offered |= Q(status=STATUS.NEW, owner__isnull=True, owner_permission=Role.NEGOTIATOR,
-                     **{f"{CASE}__negotiators": user})
-    mine = Q(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
-    tasks = (
-        Task.objects.filter(mine | offered, **{f"{CASE}__isnull": False})
-        .select_related("process", f"{CASE}", f"{CASE}__party", f"{CASE}__community")
-        .prefetch_related(
-            Prefetch(f"{CASE}__clocks", queryset=CaseClock.objects.filter(satisfied_at__isnull=True),
-                     to_attr="running_clocks")
-        )
-        .distinct()
-        .order_by("created")
+def _tasks(condition: Q) -> QuerySet[Task]:
+    """Open tasks matching `condition` on cases (a process without a case has no task here),
+    most urgent first, with what a card shows and the case's most urgent clock (one subquery
+    per row: urgent_clock_view reads it) in the same query."""
+    return (
+        Task.objects.filter(condition, **{f"{CASE}__isnull": False})
+        .select_related(f"{CASE}__party")
+        .only(*_TASK_COLUMNS)
+        .annotate(urgent_clock=urgent_clock_json(CASE))
+        .order_by(*_MOST_URGENT_FIRST)
     )
+
+
+def tasks_assigned(*, user: User) -> QuerySet[Task]:
+    """The tasks assigned to `user` and not done yet, most urgent first."""
+    return _tasks(Q(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]))
+
+
+def tasks_offered(*, user: User) -> QuerySet[Task]:
+    """The unassigned tasks `user` may take, most urgent first: those of their roles (but the
+    negotiator's) on their squad's cases (every squad's for the office-wide roles), and a
+    negotiator's on the cases they are assigned to."""
+    roles = set(user.roles) - {Role.NEGOTIATOR}
+    scope = Q() if user.sees_all_squads else Q(**{f"{CASE}__squad_id": user.squad_id})
+    offered = Q(owner_permission__in=roles) & scope
+    if user.is_negotiator:
+        # A subquery, not a join: a join on the case's negotiators would need DISTINCT.
+        own_cases = Case.negotiators.through.objects.filter(user_id=user.pk).values("case_id")
+        offered |= Q(owner_permission=Role.NEGOTIATOR, **{f"{CASE}__in": own_cases})
+    return _tasks(Q(status=STATUS.NEW, owner__isnull=True) & offered)
+
+
+def work_page(tasks: QuerySet[Task], number, *, now: dt.datetime) -> Page:
+    """The page `number` of `tasks` (tasks_assigned or tasks_offered) as WorkItems, with the
+    exact count; as Paginator.get_page, not a number gives page 1 and past the end the last page.
+
+    A page's tasks are found by their ids first (CasePaginator): the page's rows alone are then
+    read with their cases and clocks, not every row the OFFSET skips."""
+    page = CasePaginator(tasks, PAGE_SIZE).get_page(number)
     items = []
-    for task in tasks:
+    for task in page.object_list:
         case = task.process.demolitionprocess.case
-        clock = most_urgent_clock(case.running_clocks, now, suspended=case.status == CaseStatus.SUSPENDED)
-        items.append(WorkItem(task, case, str(task.flow_task.task_title or task.flow_task), task.owner_id == user.pk,
-                              clock))
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    items.sort(key=lambda item: (not item.mine, item.clock.due_at if item.clock else far))
-    return items
+        items.append(WorkItem(task, case, str(task.flow_task.task_title or task.flow_task),
+                              urgent_clock_view(task.urgent_clock, case=case, now=now)))
+    page.object_list = items
+    return page
+
+
+@dataclass
+class MyWork:
+    mine: Page  # of WorkItems: tasks_assigned
+    offered: Page  # of WorkItems: tasks_offered
+
+
+def my_work(*, user: User, mine_page=1, offered_page=1, now: dt.datetime | None = None) -> MyWork:
+    """The pages of "My work" for `user`: `mine_page` of their tasks, `offered_page` of the
+    tasks they may take (page numbers as a request carries them)."""
+    now = now or timezone.now()
+    return MyWork(mine=work_page(tasks_assigned(user=user), mine_page, now=now),
+                  offered=work_page(tasks_offered(user=user), offered_page, now=now))

@@ -91,15 +91,16 @@ def seed_prefetched(instance, name: str, objects: list) -> None:
 _URGENT_CLOCK_ROW = RowShape(CaseClock, fields=("kind", "due_at", "is_window", "unconfirmed", "basis"))
 
 
-def _urgent_clock_json() -> Subquery:
+def urgent_clock_json(case: str = "pk") -> Subquery:
     """The case's running clock that most_urgent_clock would pick (the office's clock ending
-    first, else the party's window ending first), as a JSON object (case_urgent_clock reads it).
+    first, else the party's window ending first), as a JSON object (urgent_clock_view reads it);
+    `case` is the path to the case in the outer query (its own "pk" in a query on cases).
 
     A column of the list's own query rather than a prefetch of every running clock: one query
     fewer per page and one clock per row instead of all of them.
     """
     return Subquery(
-        CaseClock.objects.filter(case=OuterRef("pk"), satisfied_at__isnull=True).order_by("is_window", "due_at")
+        CaseClock.objects.filter(case=OuterRef(case), satisfied_at__isnull=True).order_by("is_window", "due_at")
         .values(json=_URGENT_CLOCK_ROW.object())[:1],
         output_field=JSONField())
 
@@ -169,13 +170,17 @@ def case_list(*, user: User, filters: CaseFilters, now: dt.datetime | None = Non
     # The search column is a long text no row shows.
     cases = cases.defer("search_bigrams") if whole_rows else cases.only(*CASE_LIST_ROW)
     if with_urgent_clock:
-        cases = cases.annotate(urgent_clock=_urgent_clock_json())
+        cases = cases.annotate(urgent_clock=urgent_clock_json())
     return cases
 
 
 def case_urgent_clock(case: Case, now: dt.datetime) -> ClockView | None:
     """The clock a list row shows for a case of case_list (most_urgent_clock's choice)."""
-    found = case.urgent_clock
+    return urgent_clock_view(case.urgent_clock, case=case, now=now)
+
+
+def urgent_clock_view(found: dict | None, *, case: Case, now: dt.datetime) -> ClockView | None:
+    """The clock a row shows from its urgent_clock_json column; none for a suspended case."""
     if found is None or case.status == CaseStatus.SUSPENDED:
         return None
     return clock_view(_URGENT_CLOCK_ROW.instance(found, using=case._state.db or "default"), now)

@@ -6,6 +6,8 @@ service, and show its refusals next to the fields.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -73,12 +75,18 @@ def _store_photos(*, case, actor, uploads, event=None, keep_location: bool = Fal
 
 @login_required
 def my_work(request):
-    from workflows.selectors import work_for
+    from workflows.selectors import my_work as work_of
 
-    items = work_for(user=request.user)
+    work = work_of(user=request.user, mine_page=request.GET.get("mine"), offered_page=request.GET.get("offered"))
     return render(request, "casework/my_work.html", {
-        "mine": [i for i in items if i.mine], "offered": [i for i in items if not i.mine],
+        "mine": work.mine, "offered": work.offered,
+        # Each section's pager keeps the page the other section shows.
+        "keep_mine": _page_param("mine", work.mine), "keep_offered": _page_param("offered", work.offered),
     })
+
+
+def _page_param(name: str, page) -> str:
+    return urlencode({name: page.number}) if page.number > 1 else ""
 
 
 # --- Cases -----------------------------------------------------------------------------------

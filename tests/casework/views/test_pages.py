@@ -115,7 +115,7 @@ def test_my_work_lists_squad_tasks_with_their_clock(client_as, cast, started, ot
     assert [item.case.pk for item in offered] == [case.pk]
     assert case.number in response.content.decode()
     response = client_as(other_officer).get(reverse("casework:my_work"))
-    assert response.context["offered"] == [] and response.context["mine"] == []
+    assert list(response.context["offered"]) == [] and list(response.context["mine"]) == []
 
 
 def test_taking_a_task_makes_it_mine(client_as, cast, started):
