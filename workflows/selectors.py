@@ -1,5 +1,5 @@
 """Reads for "My work": the open tasks assigned to a person and those they may take, a page of
-each at a time, most urgent first, with their cases' most urgent clocks."""
+each at a time, the longest waiting first, with their cases' most urgent clocks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -19,15 +19,23 @@ CASE = "process__demolitionprocess__case"
 
 # Tasks on a page of each section of "My work".
 PAGE_SIZE = 20
+# Each section counts its tasks exactly up to this many, then says "more than": a squad's
+# queue on a large installation holds tens of thousands, and counting them all (through each
+# task's case, for its squad) would cost more than the page itself on every sign-in. Up to a
+# hundred, PostgreSQL counts by walking the index and stops there.
+EXACT_COUNT_UP_TO = 100
 
 # What a card reads: the task's step and state, its case's number, state, place and party. Not
 # the whole case (about 60 columns, its search text the longest) on every row.
 _TASK_COLUMNS = ("flow_task", "status", "owner", "created", "process", "process__demolitionprocess",
                  CASE, f"{CASE}__number", f"{CASE}__status", f"{CASE}__location", f"{CASE}__party__name")
 
-# Most urgent first: the case whose office deadline (Case.office_due_at, the end of its first
-# running clock that is not a party's window) comes first; cases with none last; then the oldest task.
-_MOST_URGENT_FIRST = (F(f"{CASE}__office_due_at").asc(nulls_last=True), "created", "pk")
+# The longest waiting first. A task opens when the step before it is done, which is when the
+# next step's statutory clock starts, so step for step the oldest task is the most urgent (its
+# card shows its clock). Read from the indexes in this order (workflows migration 0002), a page
+# costs the same with a hundred tasks or tens of thousands; ordering by the case's deadline
+# would sort every matching task of the squad on every sign-in.
+_LONGEST_WAITING_FIRST = ("created", "pk")
 
 
 @dataclass
@@ -40,24 +48,24 @@ class WorkItem:
 
 def _tasks(condition: Q) -> QuerySet[Task]:
     """Open tasks matching `condition` on cases (a process without a case has no task here),
-    most urgent first, with what a card shows and the case's most urgent clock (one subquery
+    the longest waiting first, with what a card shows and the case's most urgent clock (one subquery
     per row: urgent_clock_view reads it) in the same query."""
     return (
         Task.objects.filter(condition, **{f"{CASE}__isnull": False})
         .select_related(f"{CASE}__party")
         .only(*_TASK_COLUMNS)
         .annotate(urgent_clock=urgent_clock_json(CASE))
-        .order_by(*_MOST_URGENT_FIRST)
+        .order_by(*_LONGEST_WAITING_FIRST)
     )
 
 
 def tasks_assigned(*, user: User) -> QuerySet[Task]:
-    """The tasks assigned to `user` and not done yet, most urgent first."""
+    """The tasks assigned to `user` and not done yet, the longest waiting first."""
     return _tasks(Q(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED]))
 
 
 def tasks_offered(*, user: User) -> QuerySet[Task]:
-    """The unassigned tasks `user` may take, most urgent first: those of their roles (but the
+    """The unassigned tasks `user` may take, the longest waiting first: those of their roles (but the
     negotiator's) on their squad's cases (every squad's for the office-wide roles), and a
     negotiator's on the cases they are assigned to."""
     roles = set(user.roles) - {Role.NEGOTIATOR}
@@ -72,11 +80,13 @@ def tasks_offered(*, user: User) -> QuerySet[Task]:
 
 def work_page(tasks: QuerySet[Task], number, *, now: dt.datetime) -> Page:
     """The page `number` of `tasks` (tasks_assigned or tasks_offered) as WorkItems, with the
-    exact count; as Paginator.get_page, not a number gives page 1 and past the end the last page.
+    count (exact up to EXACT_COUNT_UP_TO, or up to the page asked for); as Paginator.get_page,
+    not a number gives page 1 and past the end the last page.
 
     A page's tasks are found by their ids first (CasePaginator): the page's rows alone are then
-    read with their cases and clocks, not every row the OFFSET skips."""
-    page = CasePaginator(tasks, PAGE_SIZE).get_page(number)
+    read with their cases and clocks, not every row the OFFSET skips, and the count comes in the
+    same query."""
+    page = CasePaginator(tasks, PAGE_SIZE, exact_count_up_to=EXACT_COUNT_UP_TO).get_page(number)
     items = []
     for task in page.object_list:
         case = task.process.demolitionprocess.case

@@ -27,7 +27,7 @@ from casework.scenarios import PATHS, Cast, Scenario
 from tests.casework.conftest import RECIPE, make_user
 from workflows.flows import DemolitionFlow
 from workflows.models import DemolitionProcess
-from workflows.selectors import PAGE_SIZE, my_work, tasks_assigned, tasks_offered
+from workflows.selectors import EXACT_COUNT_UP_TO, PAGE_SIZE, my_work, tasks_assigned, tasks_offered
 from workflows.services import open_tasks
 
 S = CaseStatus
@@ -160,34 +160,47 @@ def tasks(squad, community):
     return grow
 
 
-def test_most_urgent_first_and_cases_without_an_office_deadline_last(cast, squad, community):
-    """Tasks come in the order of their case's office deadline (Case.office_due_at), the cases with
-    none last; tasks of cases due at the same moment in the order they were opened, then by id.
-    The clock a card shows is the case's most urgent running one."""
+def test_the_longest_waiting_task_first_with_its_cases_clock(cast, squad, community):
+    """Tasks come in the order they were opened (then by id), whatever their cases' deadlines;
+    the clock a card shows is the case's most urgent running one."""
     now = timezone.now()
     soon, later = now + dt.timedelta(days=2), now + dt.timedelta(days=9)
-    undated = open_task(add_cases(1, squad=squad, community=community, start=1)[0], created=now - dt.timedelta(days=9))
-    later_old = open_task(add_cases(1, squad=squad, community=community, start=2, office_due_at=later)[0],
-                          created=now - dt.timedelta(days=5))
-    overdue = open_task(add_cases(1, squad=squad, community=community, start=3,
-                                  office_due_at=now - dt.timedelta(days=1))[0], created=now)
-    later_new = open_task(add_cases(1, squad=squad, community=community, start=4, office_due_at=later)[0],
-                          created=now - dt.timedelta(days=1))
-    soon_a, soon_b = (open_task(case, created=now) for case in
+    oldest = open_task(add_cases(1, squad=squad, community=community, start=1)[0], created=now - dt.timedelta(days=9))
+    older = open_task(add_cases(1, squad=squad, community=community, start=2, office_due_at=later)[0],
+                      created=now - dt.timedelta(days=5))
+    newest = open_task(add_cases(1, squad=squad, community=community, start=3,
+                                 office_due_at=now - dt.timedelta(days=1))[0], created=now)
+    newer = open_task(add_cases(1, squad=squad, community=community, start=4, office_due_at=later)[0],
+                      created=now - dt.timedelta(days=1))
+    same_a, same_b = (open_task(case, created=now - dt.timedelta(hours=1)) for case in
                       add_cases(2, squad=squad, community=community, start=5, office_due_at=soon))
-    expected = [overdue, soon_a, soon_b, later_old, later_new, undated]
+    expected = [oldest, older, newer, same_a, same_b, newest]
     assert [task.pk for task in tasks_offered(user=cast.officer)] == [task.pk for task in expected]
 
     page = my_work(user=cast.officer, now=now).offered
     assert [item.task.pk for item in page] == [task.pk for task in expected]
     assert [item.clock.kind for item in page] == ["filing"] * 6
-    assert page[0].clock.overdue and not page[1].clock.overdue
+    assert page[5].clock.overdue and not page[3].clock.overdue
     assert page[0].title == str(DemolitionFlow.inspect.task_title)
 
     # Taken, they keep that order in the person's own section.
     for task in reversed(expected):
         Task.objects.filter(pk=task.pk).update(owner=cast.officer, status=STATUS.ASSIGNED)
     assert [task.pk for task in tasks_assigned(user=cast.officer)] == [task.pk for task in expected]
+
+
+def test_a_long_queue_is_counted_up_to_a_hundred(client, cast, tasks):
+    """Past EXACT_COUNT_UP_TO tasks a section says "more than" and its pager shows no page count;
+    the next page is still offered, and a page asked for past the count gets its tasks."""
+    assert EXACT_COUNT_UP_TO == 100
+    offered = tasks(EXACT_COUNT_UP_TO + 5)
+    client.force_login(cast.officer)
+    html = unescape(client.get(MY_WORK).content.decode())
+    assert re.search(r'可领取的待办任务 <span class="cw-count">超过 100</span>', html)
+    assert 'href="?offered=2#offered"' in html and "第 1 页，共" not in html
+    response = client.get(MY_WORK, {"offered": "6"})
+    assert page_of(response, "offered") == [t.pk for t in offered[5 * PAGE_SIZE:]]
+    assert response.context["offered"].paginator.count == EXACT_COUNT_UP_TO + 5
 
 
 def page_of(response, section: str) -> list[int]:
@@ -251,26 +264,28 @@ def test_nothing_to_do_shows_the_empty_texts(client, cast, db):
     assert "cw-pager" not in html
 
 
-def count_queries(client) -> tuple[int, object]:
+def count_queries(client, page: int) -> tuple[int, object]:
     client.get(MY_WORK)  # a session's first request also stamps its activity
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(MY_WORK, {"mine": "2", "offered": "2"})
+        response = client.get(MY_WORK, {"mine": str(page), "offered": str(page)})
     assert response.status_code == 200
     return len(queries), response
 
 
 def test_my_work_queries_do_not_grow_with_tasks(client, cast, tasks):
-    """The page makes as many queries with 3 tasks in each section as with 30 (a later page of each)."""
+    """The page makes as many queries with 3 tasks in each section as with 30, on the first page
+    and on a later one: each section is one query, its page with its count."""
     client.force_login(cast.officer)
     tasks(3, owner=cast.officer)
     tasks(3)
-    few, _ = count_queries(client)
+    few, _ = count_queries(client, 1)
     tasks(27, owner=cast.officer, office_due_at=timezone.now())
     tasks(27, office_due_at=timezone.now())
-    many, response = count_queries(client)
+    many, _ = count_queries(client, 1)
+    later, response = count_queries(client, 2)
     assert (len(response.context["mine"]), len(response.context["offered"])) == (10, 10)
     assert all(item.clock for item in response.context["offered"])
-    assert many == few
+    assert many == few == later
 
 
 # --- the demo ----------------------------------------------------------------------------------------

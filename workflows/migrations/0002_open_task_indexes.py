@@ -3,8 +3,8 @@ every step of every case (about 20 rows per case: 20 million at a million cases)
 
 - open (or failed) tasks by node, newest first: the process dashboard's columns, in the
   dashboard's own terms so that PostgreSQL can use it;
-- a person's assigned tasks, newest first: the inbox and "My work";
-- unowned new tasks by process: the tasks a squad may take ("My work", found from its cases);
+- a person's assigned tasks by age: the inbox (newest first) and "My work" (oldest first);
+- unowned new tasks by role, oldest first: the tasks a person may take ("My work");
 - a person's finished tasks, newest first: the archive, and its count without reading the rows.
 
 viewflow's own indexes (status, owner, created, process) each match millions of finished rows.
@@ -16,7 +16,7 @@ from django.db import migrations
 INDEXES = {
     "workflows_task_open_by_node": "(flow_task, created) WHERE finished IS NULL OR status = 'ERROR'",
     "workflows_task_assigned_by_owner": "(owner_id, created) WHERE status IN ('ASSIGNED', 'STARTED')",
-    "workflows_task_unowned_new": "(process_id) WHERE status = 'NEW' AND owner_id IS NULL",
+    "workflows_task_unowned_new": "(owner_permission, created) WHERE status = 'NEW' AND owner_id IS NULL",
     "workflows_task_done_by_owner": "(owner_id, created) WHERE finished IS NOT NULL AND flow_task_type = 'HUMAN'",
 }
 
