@@ -261,7 +261,8 @@ class CasePaginator(Paginator):
 
     def _page_with_count(self, number):
         """The page and the list's count in one query; past the end, the last page and the count
-        in one more. None when no case matches: then get_page answers as Paginator does."""
+        in one more; an empty first page, nothing more. None when the list is empty by
+        construction or no case matches past page 1: then get_page answers as Paginator does."""
         try:
             if isinstance(number, float) and not number.is_integer():
                 raise ValueError
@@ -277,7 +278,11 @@ class CasePaginator(Paginator):
         page_ids = cases.values("pk")[bottom:bottom + self.per_page]
         rows = list(cases.filter(pk__in=page_ids).annotate(capped_count=self._capped_count()))
         if not rows:
-            return self._last_page_with_count() if number > 1 else None
+            if number > 1:
+                return self._last_page_with_count()
+            # An empty first page: nothing matches, and the count is 0 without asking.
+            self.__dict__["count"], self.count_is_exact = 0, True
+            return self._get_page([], 1, self)
         self.__dict__["count"] = self._counted(rows[0].capped_count)
         return self._get_page(rows, number, self)
 

@@ -403,3 +403,15 @@ def test_a_case_page_get_makes_these_queries_and_no_more(client, cast, case_in):
     assert tables_read(get) == [
         *REQUEST_QUERIES, "casework_case", "viewflow_task", "casework_talk",
     ]
+
+
+def test_a_list_matching_nothing_is_one_query(cast, office):
+    """An empty first page says the count is 0: no count is asked after it (a search that finds
+    nothing, a person's empty queue on "My work")."""
+    office(3, start=1)
+    cases = case_list(user=cast.supervisor, filters=CaseFilters(q="没有这个地方"))
+    with CaptureQueriesContext(connection) as queries:
+        page = CasePaginator(cases, 8, exact_count_up_to=10).get_page(1)
+        assert list(page.object_list) == [] and page.paginator.count == 0 and page.paginator.count_is_exact
+        assert page.number == 1 and page.paginator.num_pages == 1 and not page.has_next()
+    assert len(queries) == 1

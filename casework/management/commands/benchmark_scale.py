@@ -38,7 +38,18 @@ from django.utils import timezone
 
 from casework.deadlines.calendar import BEIJING, WorkingCalendar
 from casework.errors import CaseworkError
-from casework.models import ApprovalStep, Case, CaseStatus, Document, DocumentService, DocumentType, Party, Squad, User
+from casework.models import (
+    ApprovalStep,
+    Case,
+    CaseStatus,
+    Document,
+    DocumentService,
+    DocumentType,
+    Party,
+    Role,
+    Squad,
+    User,
+)
 from casework.search import text_bigrams
 from casework.selectors.cases import (
     CASE_LIST_ROW,
@@ -57,6 +68,9 @@ from casework.services import cases as case_services
 from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
 from config.process import freeze_startup_objects
 from workflows.flows import DemolitionFlow
+from workflows.selectors import EXACT_COUNT_UP_TO as WORK_EXACT_COUNT_UP_TO
+from workflows.selectors import PAGE_SIZE as WORK_PAGE_SIZE
+from workflows.selectors import tasks_assigned, tasks_offered, work_page
 
 S = CaseStatus
 WIDTH = 52  # the measure column
@@ -167,6 +181,41 @@ SELECT c.*,
   (SELECT json_agg(a ORDER BY a.occurred_at, a.id) FROM casework_approval a WHERE a.case_id = c.id) AS approvals
 FROM casework_case c WHERE c.id = %s
 """
+
+# A page of "My work" (one section): its tasks with their cases' number, state, place, party and
+# most urgent clock, the longest waiting first, and the section's count up to its limit.
+_WORK_SQL = """
+WITH page AS (
+    SELECT t.id FROM viewflow_task t JOIN workflows_demolitionprocess dp ON dp.process_ptr_id = t.process_id
+    JOIN casework_case c ON c.id = dp.case_id WHERE {where} ORDER BY t.created, t.id LIMIT %s
+)
+SELECT (SELECT count(*) FROM (SELECT 1 FROM viewflow_task t
+          JOIN workflows_demolitionprocess dp ON dp.process_ptr_id = t.process_id
+          JOIN casework_case c ON c.id = dp.case_id WHERE {where} LIMIT %s) counted) AS total,
+       t.id, t.flow_task, t.status, t.created, t.owner_id, c.id, c.number, c.status, c.location, p.name,
+       (SELECT json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window,
+                                 'unconfirmed', k.unconfirmed, 'basis', k.basis)
+          FROM casework_caseclock k WHERE k.case_id = c.id AND k.satisfied_at IS NULL
+          ORDER BY k.is_window, k.due_at LIMIT 1) AS clock
+FROM page JOIN viewflow_task t ON t.id = page.id
+JOIN workflows_demolitionprocess dp ON dp.process_ptr_id = t.process_id
+JOIN casework_case c ON c.id = dp.case_id LEFT JOIN casework_party p ON p.id = c.party_id
+ORDER BY t.created, t.id
+"""
+
+
+def _work_conditions(user: User) -> dict[str, tuple[str, list]]:
+    """The WHERE of each section of `user`'s "My work" (workflows.selectors) and its parameters."""
+    roles = sorted(set(user.roles) - {Role.NEGOTIATOR})
+    offered = "t.owner_permission = ANY(%s)" + ("" if user.sees_all_squads else " AND c.squad_id = %s")
+    offered_params = [roles] + ([] if user.sees_all_squads else [user.squad_id])
+    if user.is_negotiator:
+        offered = (f"(({offered}) OR (t.owner_permission = 'negotiator' AND dp.case_id IN "
+                   "(SELECT case_id FROM casework_case_negotiators WHERE user_id = %s)))")
+        offered_params.append(user.pk)
+    return {"assigned": ("t.owner_id = %s AND t.status IN ('ASSIGNED', 'STARTED')", [user.pk]),
+            "offered": (f"t.status = 'NEW' AND t.owner_id IS NULL AND {offered}", offered_params)}
+
 
 # A transition's floor: the rows it writes, written by its own INSERT, UPDATE and DELETE
 # statements (as the database received them) sent in one round trip, without the reads that
@@ -448,6 +497,16 @@ class Command(BaseCommand):
                 continue
             clients[role] = client = Client()
             client.force_login(person)
+            sections = {"assigned": tasks_assigned(user=person), "offered": tasks_offered(user=person)}
+            for section, (where, params) in _work_conditions(person).items():
+                page = work_page(sections[section], 1, now=self.now)
+                counted = (f"{page.paginator.count:,}" if page.paginator.count_is_exact
+                           else f"more than {page.paginator.count - 1:,}")
+                statement = _WORK_SQL.format(where=where)
+                self.measure(f"my work selector, {role}: {section}",
+                             lambda tasks=sections[section]: work_page(tasks, 1, now=self.now),
+                             _sql(statement, [*params, WORK_PAGE_SIZE, *params, WORK_EXACT_COUNT_UP_TO + 1]),
+                             note=f"{person.username}: {counted} tasks")
             self.measure(f"my work GET, {role}", self._get(reverse("casework:my_work"), client),
                          note=person.username)
         if "supervisor" in clients:
