@@ -4,10 +4,10 @@ process's inbox, queue and history as the second."""
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
-from viewflow.workflow.flow import FlowAppViewset
 
 from casework.views import pages
 from workflows.flows import DemolitionFlow
+from workflows.viewsets import ProcessAppViewset
 
 
 class CaseworkApp(Application):
@@ -37,6 +37,6 @@ site = Site(
     title=_("Demolition casework"),
     viewsets=[
         CaseworkApp(),
-        FlowAppViewset(DemolitionFlow, icon="assignment", app_name="process"),
+        ProcessAppViewset(DemolitionFlow, icon="assignment", app_name="process"),
     ],
 )

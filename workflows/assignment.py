@@ -27,6 +27,26 @@ def task_candidates(*, case: Case, role: str) -> QuerySet[User]:
     return people.none()
 
 
+def may_take(user: User, *, case: Case, role: str) -> bool:
+    """Whether `user` is one of `task_candidates(case=case, role=role)`, decided from the person
+    and the case as loaded, without a query (a negotiator's check reads the case's negotiators,
+    from their prefetch when the caller loaded them). The same rules as task_candidates;
+    tests/workflows/test_assignment.py holds the two to agreeing."""
+    if not user.is_active:
+        return False
+    if role == Role.FIELD_OFFICER:
+        return user.is_field_officer and user.squad_id == case.squad_id
+    if role == Role.SUPERVISOR:
+        return user.is_supervisor and user.squad_id == case.squad_id
+    if role == Role.NEGOTIATOR:
+        return user.is_negotiator and any(person.pk == user.pk for person in case.negotiators.all())
+    if role == Role.LEGAL_REVIEWER:
+        return user.is_legal_reviewer
+    if role == Role.HEAD_OF_OFFICE:
+        return user.is_head_of_office
+    return False
+
+
 def sole_candidate(*, case: Case, role: str) -> User | None:
     """The one person a task goes straight to, or None when several may take it from the queue."""
     candidates = list(task_candidates(case=case, role=role)[:2])

@@ -16,7 +16,7 @@ from viewflow.workflow import flow, lock
 from casework.authorization import may_read_case
 from casework.models import ApprovalStep, CaseStatus, DecisionKind, Role
 from casework.selectors.approvals import approval_in_force_now
-from workflows.assignment import sole_candidate
+from workflows.assignment import may_take, sole_candidate
 from workflows.models import DemolitionProcess
 
 S = CaseStatus
@@ -37,11 +37,10 @@ class CaseTask(flow.View):
         self._owner = lambda activation: sole_candidate(case=activation.process.case, role=role)
 
     def can_assign(self, user, task):
-        from workflows.assignment import task_candidates
-
         if task.owner_id or user is None or user.is_anonymous:
             return False
-        return task_candidates(case=task.process.demolitionprocess.case, role=self.role).filter(pk=user.pk).exists()
+        # Without a query of its own: the dashboard asks it for every card it shows.
+        return may_take(user, case=task.process.demolitionprocess.case, role=self.role)
 
     def can_execute(self, user, task):
         return task.owner_id == getattr(user, "pk", None)
@@ -211,7 +210,12 @@ class DemolitionFlow(flow.Flow):
         # workflows.view_demolitionprocess to every user, which viewflow otherwise requires.
         if not (user.is_authenticated and user.is_active and user.roles):
             return False
-        case = getattr(getattr(obj, "demolitionprocess", obj), "case", None) if obj is not None else None
+        if obj is None:
+            return True
+        # A DemolitionProcess (viewflow's coerced process) is read as it is: its inherited
+        # `demolitionprocess` accessor would load it again, with its case, for every task shown.
+        process = obj if isinstance(obj, DemolitionProcess) else getattr(obj, "demolitionprocess", obj)
+        case = getattr(process, "case", None)
         # One process's history shows its case: only to those who may read the case.
         return case is None or may_read_case(user, case)
 

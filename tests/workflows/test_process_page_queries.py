@@ -1,0 +1,170 @@
+"""viewflow's process pages (/process/: the dashboard, inbox, queue, archive, process list and
+the dashboard's task list) cost as many queries for 3 cases as for 9, and their filter forms
+offer the flow's tasks, not the processes or tasks found in the rows (workflows.viewsets).
+
+Cases are moved through the real services, so each has its process and tasks: the supervisor
+has a suspended case to resume in the inbox and finished tasks in the archive, the legal
+reviewer a review in the inbox, the officers' steps wait unowned (viewflow's queue shows those
+to an administrator only, see test_viewflow_queue_shows_our_tasks_to_no_one_but_a_superuser).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from viewflow.workflow.fields import get_task_ref
+
+import config.urls  # noqa: F401 - the flow learns its URL namespace when the URLconf loads
+from casework.models import CaseStatus
+from tests.casework.conftest import make_user
+from workflows.flows import DemolitionFlow
+from workflows.services import open_tasks
+
+S = CaseStatus
+FLOW = DemolitionFlow.instance
+FEW = [S.SUSPENDED, S.FILED, S.DEMAND_ISSUED]
+MORE = [S.SUSPENDED, S.FILED, S.DEMAND_ISSUED, S.INSPECTED, S.REPORTED, S.PERSUADING]
+# The steps people do, in the order of procedure.md (and of DemolitionFlow).
+PEOPLES_TASKS = ["inspect", "approve_filing", "serve_prior_notice", "await_party", "hold_hearing", "legal_review",
+                 "decide", "rectify", "assign_negotiators", "persuade", "self_demolition", "issue_demand",
+                 "execution_review", "decide_execution", "force_demolish", "verify_forced", "close", "suspended"]
+# Who looks at which page: the squad's supervisor everywhere; the legal reviewer's inbox (all
+# squads' reviews); the negotiator's dashboard (cases reached by assignment); the
+# administrator's queue (the only one viewflow's queue shows anything to). The dashboard's
+# task list ("Show all") as its links open it, filtered: the open tasks.
+VIEWERS = {
+    "supervisor": ["index", "inbox", "archive", "process_list", "task_list?finished="],
+    "reviewer": ["index", "inbox", "archive"],
+    "negotiator": ["index"],
+    "admin": ["index", "queue"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def people(cast, squad):
+    return {
+        "supervisor": cast.supervisor, "reviewer": cast.reviewer, "negotiator": cast.negotiator,
+        "officer": cast.officer, "head": cast.head,
+        "admin": make_user("admin1", None, is_administrator=True, is_superuser=True),
+    }
+
+
+def count_queries(client, url) -> tuple[int, object]:
+    client.get(url)  # a session's first request also stamps its activity
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries), response
+
+
+def rows(response) -> int:
+    """How many tasks or processes the page shows."""
+    if "columns" in response.context:
+        return sum(len(column["tasks"]) for column in response.context["columns"]) + len(response.context["finished"])
+    return len(response.context["object_list"])
+
+
+def measure(client, people) -> dict[tuple[str, str], tuple[int, int]]:
+    found = {}
+    for who, pages in VIEWERS.items():
+        client.force_login(people[who])
+        for page in pages:
+            name, _, query = page.partition("?")
+            queries, response = count_queries(client, FLOW.reverse(name) + (f"?{query}" if query else ""))
+            found[who, page] = (queries, rows(response))
+    return found
+
+
+def test_process_pages_queries_do_not_grow_with_cases(client, case_in, people):
+    """Each page makes as many queries for 3 cases as for 9, for each of its viewers (with rows
+    shown in both)."""
+    for status in FEW:
+        case_in(status)
+    few = measure(client, people)
+    for status in MORE:
+        case_in(status)
+    many = measure(client, people)
+    for key, (_, shown) in few.items():
+        assert shown > 0, f"{key} shows nothing with few cases"
+        assert many[key][1] > shown, f"{key} shows no more with more cases"
+    assert {key: queries for key, (queries, _) in many.items()} == {key: queries for key, (queries, _) in few.items()}
+
+
+def test_dashboard_columns_are_newest_first_with_what_their_cards_read(client, case_in, cast):
+    """Each column lists its open tasks newest first, with the process as DemolitionProcess,
+    the case and the owner already read (the cards' buttons ask for them)."""
+    first, second = case_in(S.INSPECTED), case_in(S.INSPECTED)
+    client.force_login(cast.supervisor)
+    response = client.get(FLOW.reverse("index"))
+    column = next(c for c in response.context["columns"] if c["node"] is DemolitionFlow.approve_filing)
+    assert [task.process.demolitionprocess.case for task in column["tasks"]] == [second, first]
+    with CaptureQueriesContext(connection) as queries:
+        for task in column["tasks"]:
+            assert task.owner == cast.supervisor
+            assert task.flow_task.can_view(cast.supervisor, task) and task.flow_task.can_execute(cast.supervisor, task)
+            assert task.brief
+    assert len(queries) == 0
+
+
+def test_task_filters_offer_the_flows_tasks_not_the_processes(client, case_in, people):
+    """The inbox and the queue have no per-process filter (at a million cases, tens of
+    thousands of <option>s); the inbox, queue and archive offer every task people do, by its
+    title and in the procedure's order, whatever their rows hold."""
+    for status in FEW:
+        case_in(status)
+    expected = [(get_task_ref(FLOW.node(name)), str(FLOW.node(name).task_title)) for name in PEOPLES_TASKS]
+    assert len(expected) == len([node for node in FLOW.nodes() if node.task_type == "HUMAN"])
+    for who, page in [("supervisor", "inbox"), ("admin", "queue"), ("supervisor", "archive")]:
+        client.force_login(people[who])
+        response = client.get(FLOW.reverse(page))
+        assert response.context["object_list"], (who, page)
+        assert 'name="process"' not in response.content.decode()
+        assert "process" not in response.context["view"].filterset.filters
+        choices = response.context["view"].filterset.filters["flow_task"].field.choices
+        assert [(value, str(label)) for value, label in choices if value] == expected, page
+
+
+def test_inbox_and_archive_filter_by_task(client, case_in, cast):
+    """Choosing a task in the inbox or the archive lists only the tasks of that step."""
+    case_in(S.SUSPENDED)
+    inspected = case_in(S.INSPECTED)
+    client.force_login(cast.supervisor)
+    approve = FLOW.reverse("inbox") + "?flow_task=" + "workflows/flows.DemolitionFlow.approve_filing"
+    listed = client.get(approve).context["object_list"]
+    assert [task.pk for task in listed] == [open_tasks(case=inspected).get().pk]
+    assert len(client.get(FLOW.reverse("inbox")).context["object_list"]) == 2
+
+    archive = client.get(FLOW.reverse("archive") + "?flow_task=workflows/flows.DemolitionFlow.approve_filing")
+    assert [task.flow_task for task in archive.context["object_list"]] == [DemolitionFlow.approve_filing]
+    assert not client.get(FLOW.reverse("archive") + "?flow_task=workflows/flows.DemolitionFlow.inspect"
+                          ).context["object_list"]
+
+
+def test_process_list_is_newest_first_with_open_task_counts(client, case_in, cast):
+    """The process list shows the newest process first, each with its open tasks (counted for
+    the rows shown), and filters by the process's status."""
+    reported, closed, inspected = case_in(S.REPORTED), case_in(S.CLOSED), case_in(S.INSPECTED)
+    client.force_login(cast.supervisor)
+    listed = client.get(FLOW.reverse("process_list")).context["object_list"]
+    assert [(process.case, process.active_tasks_count) for process in listed] == [
+        (inspected, 1), (closed, 0), (reported, 1)]
+    listed = client.get(FLOW.reverse("process_list") + "?status=DONE").context["object_list"]
+    assert [(process.case, process.active_tasks_count) for process in listed] == [(closed, 0)]
+
+
+def test_viewflow_queue_shows_our_tasks_to_no_one_but_a_superuser(client, case_in, people):
+    """Our tasks carry a role name as owner_permission, which viewflow's queue (owner_permission
+    unset, the user's own or one of their Django permissions) never matches: the officers'
+    unowned steps are in no one's queue but a superuser's. "My work" is the office's queue."""
+    case_in(S.REPORTED)
+    for who in ["officer", "supervisor", "reviewer", "negotiator", "head"]:
+        client.force_login(people[who])
+        assert not client.get(FLOW.reverse("queue")).context["object_list"], who
+    client.force_login(people["admin"])
+    assert len(client.get(FLOW.reverse("queue")).context["object_list"]) == 1

@@ -1,0 +1,216 @@
+"""viewflow's process pages (/process/) at the size of a real office.
+
+FlowAppViewset's pages read, for every task they show, its process, the process as
+DemolitionProcess, the case and the owner one query at a time, and their filter forms list
+every process a person ever had a task in (as <option>s) and find the task names with a
+DISTINCT over the person's tasks. At 100,000 cases the dashboard made 1,725 queries and an
+inbox weighed 268 KB. These views keep viewflow's URLs, templates and rules and read the same
+things in a number of queries that does not grow with the tasks:
+
+- the dashboard's columns (one query per node, newest first) bring each task's process, case
+  and owner in the same query, and the negotiators of the cases shown in one more, which is
+  what the cards' "Execute / Assign / View" buttons read (CaseTask.can_assign, may_read_case);
+- the inbox, queue, archive and the dashboard's task list filter by task among the flow's
+  nodes (their titles, translated) and by dates; there is no per-process filter;
+- the process list counts each process's open tasks for the rows shown only.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
+from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, MultipleChoiceFilter
+from viewflow.utils import viewprop
+from viewflow.workflow.fields import get_task_ref
+from viewflow.workflow.flow import FlowAppViewset
+from viewflow.workflow.flow.views import (
+    DashboardProcessListView,
+    DashboardTaskListView,
+    DashboardView,
+    FlowArchiveListView,
+    FlowInboxListView,
+    FlowQueueListView,
+)
+from viewflow.workflow.flow.views.filters import NullDateRangeFilter
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+# A task's process as its flow's class (DemolitionProcess: what Task.brief and Process.brief
+# render) and the case behind it (what CaseTask.can_assign and may_read_case read).
+PROCESS = "process__demolitionprocess"
+CASE = f"{PROCESS}__case"
+
+
+def node_choices(flow_class, task_types: tuple[str, ...] | None = None) -> list[tuple[str, object]]:
+    """The flow's nodes (of `task_types`, or all) as filter choices, in the order the flow class
+    defines them (the procedure's): the reference stored in Task.flow_task, and the node's
+    title (translated when shown)."""
+    defined = list(vars(flow_class))
+    nodes = sorted(flow_class.instance.nodes(), key=lambda node: defined.index(node.name) if node.name in defined
+                   else len(defined))
+    return [
+        (get_task_ref(node), node.task_title or node.name)
+        for node in nodes
+        if task_types is None or node.task_type in task_types
+    ]
+
+
+class _FlowFilterSet(FilterSet):
+    """A filter form whose task choices come from the flow (`flow_class`), not from the rows."""
+
+    task_types: tuple[str, ...] | None = ("HUMAN",)
+
+    def __init__(self, *args, flow_class, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = node_choices(flow_class, self.task_types)
+
+
+class UserTaskListFilter(_FlowFilterSet):
+    """Inbox and queue: viewflow's FlowUserTaskListFilter without its list of processes."""
+
+    flow_task = ChoiceFilter()
+    created = DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created")
+
+
+class ArchiveListFilter(_FlowFilterSet):
+    flow_task = ChoiceFilter()
+    created = DateRangeFilter()
+    finished = DateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created", "finished")
+
+
+class TaskListFilter(_FlowFilterSet):
+    """The dashboard's "Show all" list: every kind of task of the flow (gateways too)."""
+
+    task_types = None
+    flow_task = ChoiceFilter()
+    status = MultipleChoiceFilter(choices=STATUS.choices)
+    created = DateRangeFilter()
+    finished = NullDateRangeFilter()
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "status", "created", "finished")
+
+
+class _FlowFilterMixin:
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "flow_class": self.flow_class}
+
+
+class ProcessDashboardView(DashboardView):
+    """The kanban: viewflow's columns, each read with what its cards show."""
+
+    def shown_tasks(self):
+        return (
+            self.flow_class.task_class._default_manager.filter_available([self.flow_class], self.request.user)
+            .select_related(CASE, "owner")
+            .order_by("-created")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shown = []
+        for column in context["columns"]:
+            column["tasks"] = list(
+                self.shown_tasks().filter(Q(finished__isnull=True) | Q(status=STATUS.ERROR), flow_task=column["node"])[
+                    : self.MAX_ROWS
+                ]
+            )
+            shown += column["tasks"]
+        context["finished"] = list(
+            self.shown_tasks().filter(finished__isnull=False, flow_task__in=context["end_nodes"])[: self.MAX_ROWS]
+        )
+        # Who may see or take a case's task depends on its negotiators for a negotiator.
+        cases = {task.process.demolitionprocess.case for task in shown}
+        prefetch_related_objects(list(cases), "negotiators")
+        return context
+
+
+class InboxView(_FlowFilterMixin, FlowInboxListView):
+    filterset_class = UserTaskListFilter
+
+    @viewprop
+    def queryset(self):
+        return (
+            self.model._default_manager.filter(
+                process__flow_class=self.flow_class, owner=self.request.user, status=STATUS.ASSIGNED
+            )
+            .select_related(PROCESS)
+            .order_by("-created")
+        )
+
+
+class QueueView(_FlowFilterMixin, FlowQueueListView):
+    filterset_class = UserTaskListFilter
+
+    @viewprop
+    def queryset(self):
+        return (
+            self.model._default_manager.user_queue(self.request.user, flow_class=self.flow_class)
+            .filter(status=STATUS.NEW)
+            .select_related(PROCESS)
+            .order_by("-created")
+        )
+
+
+class ArchiveView(_FlowFilterMixin, FlowArchiveListView):
+    filterset_class = ArchiveListFilter
+
+    @viewprop
+    def queryset(self):
+        return (
+            self.model._default_manager.user_archive(self.request.user, flow_class=self.flow_class)
+            .select_related(PROCESS)
+            .order_by("-created")
+        )
+
+
+class TaskListView(_FlowFilterMixin, DashboardTaskListView):
+    filterset_class = TaskListFilter
+
+    @viewprop
+    def queryset(self):
+        return (
+            self.model._default_manager.filter(process__flow_class=self.flow_class)
+            .select_related(PROCESS, "owner")
+            .order_by("-created")
+        )
+
+
+class ProcessListView(DashboardProcessListView):
+    """The processes, newest first, each with its number of open tasks: counted for the rows
+    of the page (a subquery per row) rather than by grouping every task of every process."""
+
+    ordering = "-created"
+
+    def get_queryset(self):
+        queryset = super(DashboardProcessListView, self).get_queryset()
+        open_tasks = (
+            Task.objects.filter(process=OuterRef("pk"), finished__isnull=True)
+            .order_by()
+            .values("process")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return queryset.filter(flow_class=self.flow_class).annotate(
+            active_tasks_count=Coalesce(Subquery(open_tasks, output_field=IntegerField()), 0)
+        )
+
+
+class ProcessAppViewset(FlowAppViewset):
+    """FlowAppViewset with the views above: the same URLs, names and templates."""
+
+    dashboard_view_class = ProcessDashboardView
+    process_list_view_class = ProcessListView
+    task_list_view_class = TaskListView
+    inbox_view_class = InboxView
+    queue_view_class = QueueView
+    archive_view_class = ArchiveView
