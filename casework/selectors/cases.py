@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import PageNotAnInteger, Paginator
 from django.db.models import IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -276,7 +277,12 @@ class CasePaginator(Paginator):
         bottom = (number - 1) * self.per_page
         cases = self.object_list
         page_ids = cases.values("pk")[bottom:bottom + self.per_page]
-        rows = list(cases.filter(pk__in=page_ids).annotate(capped_count=self._capped_count()))
+        try:
+            rows = list(cases.filter(pk__in=page_ids).annotate(capped_count=self._capped_count()))
+        except EmptyResultSet:
+            # A condition that can match nothing (an IN over no values: a person holding no
+            # role asks for the tasks of none) compiles to no SQL; the list is empty.
+            rows, number = [], 1
         if not rows:
             if number > 1:
                 return self._last_page_with_count()
