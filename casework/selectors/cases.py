@@ -262,17 +262,15 @@ class CasePaginator(Paginator):
 
     def _page_with_count(self, number):
         """The page and the list's count in one query; past the end, the last page and the count
-        in one more; an empty first page, nothing more. None when the list is empty by
-        construction or no case matches past page 1: then get_page answers as Paginator does."""
+        in one more; an empty first page, nothing more. None when no case matches past page 1:
+        then get_page answers as Paginator does."""
         try:
             if isinstance(number, float) and not number.is_integer():
                 raise ValueError
             number = int(number)
         except (TypeError, ValueError):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if not 1 <= number <= self.LARGEST_PAGE or self.object_list.query.is_empty():
-            # An empty list by construction (a person who may read no case: case_visible gives
-            # none()) compiles to no SQL at all; Paginator answers it without a query.
+        if not 1 <= number <= self.LARGEST_PAGE:
             return None
         bottom = (number - 1) * self.per_page
         cases = self.object_list
@@ -280,8 +278,9 @@ class CasePaginator(Paginator):
         try:
             rows = list(cases.filter(pk__in=page_ids).annotate(capped_count=self._capped_count()))
         except EmptyResultSet:
-            # A condition that can match nothing (an IN over no values: a person holding no
-            # role asks for the tasks of none) compiles to no SQL; the list is empty.
+            # A list that can match nothing compiles to no SQL (a person who may read no case:
+            # case_visible gives none(); one holding no role asks for the tasks of none): it is
+            # empty, answered without a query.
             rows, number = [], 1
         if not rows:
             if number > 1:
