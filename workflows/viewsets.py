@@ -12,7 +12,10 @@ things in a number of queries that does not grow with the tasks:
   what the cards' "Execute / Assign / View" buttons read (CaseTask.can_assign, may_read_case);
 - the inbox, queue, archive and the dashboard's task list filter by task among the flow's
   nodes (their titles, translated) and by dates; there is no per-process filter;
-- the process list counts each process's open tasks for the rows shown only.
+- the process list counts each process's open tasks for the rows shown only;
+- the lists count their rows up to EXACT_COUNT_UP_TO, then say "more than" (as the case
+  list does): a reviewer's archive holds a task of every case of the office, the task list
+  every step of every case, and counting them exactly grew with the office's history.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from viewflow.workflow.flow.views import (
 from viewflow.workflow.flow.views.filters import NullDateRangeFilter
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
+
+from casework.selectors.cases import CasePaginator
 
 # A task's process as its flow's class (DemolitionProcess: what Task.brief and Process.brief
 # render) and the case behind it (what CaseTask.can_assign and may_read_case read).
@@ -100,7 +105,23 @@ class TaskListFilter(_FlowFilterSet):
         fields = ("flow_task", "status", "created", "finished")
 
 
-class _FlowFilterMixin:
+# The lists' counts stop past this many rows (templates/viewflow/includes/list_pagination.html
+# then reads "more than"); paging on past it still works.
+EXACT_COUNT_UP_TO = 1_000
+
+
+class _CountedPages:
+    """A list's page read with CasePaginator: the page's rows found by their ids alone, and a
+    count that stops past EXACT_COUNT_UP_TO (or past the page asked for)."""
+
+    paginator_class = CasePaginator
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return self.paginator_class(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,
+                                    exact_count_up_to=EXACT_COUNT_UP_TO, **kwargs)
+
+
+class _FlowFilterMixin(_CountedPages):
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "flow_class": self.flow_class}
 
@@ -185,7 +206,7 @@ class TaskListView(_FlowFilterMixin, DashboardTaskListView):
         )
 
 
-class ProcessListView(DashboardProcessListView):
+class ProcessListView(_CountedPages, DashboardProcessListView):
     """The processes, newest first, each with its number of open tasks: counted for the rows
     of the page (a subquery per row) rather than by grouping every task of every process."""
 

@@ -168,3 +168,47 @@ def test_viewflow_queue_shows_our_tasks_to_no_one_but_a_superuser(client, case_i
         assert not client.get(FLOW.reverse("queue")).context["object_list"], who
     client.force_login(people["admin"])
     assert len(client.get(FLOW.reverse("queue")).context["object_list"]) == 1
+
+
+def test_lists_count_up_to_a_limit_then_say_more_than(client, case_in, cast, monkeypatch):
+    """The inbox, archive, task list and process list count their rows only up to
+    EXACT_COUNT_UP_TO (a reviewer's archive holds a task of every case of the office), then say
+    "more than" and still page on past it; under the limit the count is exact."""
+    from workflows import viewsets
+
+    for status in FEW:
+        case_in(status)
+    client.force_login(cast.supervisor)
+    archive = client.get(FLOW.reverse("archive"))
+    finished = archive.context["paginator"].count
+    assert finished > 2 and archive.context["paginator"].count_is_exact
+    assert f"共 {finished} 条" in archive.content.decode()
+
+    # The count also runs to the end of the page asked for: pages of one row.
+    monkeypatch.setattr(viewsets, "EXACT_COUNT_UP_TO", 2)
+    for view in [viewsets.ArchiveView, viewsets.TaskListView, viewsets.ProcessListView]:
+        monkeypatch.setattr(view, "paginate_by", 1)
+    for page in ["archive", "task_list", "process_list"]:
+        response = client.get(FLOW.reverse(page))
+        paginator = response.context["paginator"]
+        assert not paginator.count_is_exact, page
+        assert paginator.count == 3, page  # counted to one past the limit: there is more to see
+        assert "第 1–1 条，共超过 2 条" in response.content.decode(), page
+    # Past the limit, the pages go on.
+    assert client.get(FLOW.reverse("archive") + f"?page={finished}").context["page_obj"].number == finished
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_process_list_is_read_in_order_from_an_index(client, case_in, cast):
+    """The process list's newest-first order comes from an index on viewflow_process.created,
+    not from sorting every process of the office (one per case) for each page."""
+    case_in(S.REPORTED)
+    client.force_login(cast.supervisor)
+    processes = client.get(FLOW.reverse("process_list")).context["paginator"].object_list
+    with connection.cursor() as cursor:
+        # The tables hold a few rows, where a scan and a sort are cheapest; forbid them to see
+        # which index serves the order.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = processes[:25].explain()
+    assert "workflows_process_by_created" in plan, plan
