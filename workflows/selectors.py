@@ -65,9 +65,14 @@ def tasks_assigned(*, user: User) -> QuerySet[Task]:
 
 
 def tasks_offered(*, user: User) -> QuerySet[Task]:
-    """The unassigned tasks `user` may take, the longest waiting first: those of their roles (but the
-    negotiator's) on their squad's cases (every squad's for the office-wide roles), and a
-    negotiator's on the cases they are assigned to."""
+    """The unassigned tasks `user` may take, the longest waiting first (offered_to)."""
+    return _tasks(offered_to(user))
+
+
+def offered_to(user: User) -> Q:
+    """The unassigned open tasks `user` may take: those of their roles (but the negotiator's) on
+    their squad's cases (every squad's for the office-wide roles), and a negotiator's on the
+    cases they are assigned to. The same people as workflows.assignment.may_take."""
     roles = set(user.roles) - {Role.NEGOTIATOR}
     scope = Q() if user.sees_all_squads else Q(**{f"{CASE}__squad_id": user.squad_id})
     offered = Q(owner_permission__in=roles) & scope
@@ -75,7 +80,7 @@ def tasks_offered(*, user: User) -> QuerySet[Task]:
         # A subquery, not a join: a join on the case's negotiators would need DISTINCT.
         own_cases = Case.negotiators.through.objects.filter(user_id=user.pk).values("case_id")
         offered |= Q(owner_permission=Role.NEGOTIATOR, **{f"{CASE}__in": own_cases})
-    return _tasks(Q(status=STATUS.NEW, owner__isnull=True) & offered)
+    return Q(status=STATUS.NEW, owner__isnull=True) & offered
 
 
 def work_page(tasks: QuerySet[Task], number, *, now: dt.datetime) -> Page:

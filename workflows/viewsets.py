@@ -20,6 +20,8 @@ things in a number of queries that does not grow with the tasks:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django_filters import ChoiceFilter, DateRangeFilter, FilterSet, MultipleChoiceFilter
@@ -39,6 +41,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.selectors.cases import CasePaginator
+from workflows.selectors import offered_to
 
 # A task's process as its flow's class (DemolitionProcess: what Task.brief and Process.brief
 # render) and the case behind it (what CaseTask.can_assign and may_read_case read).
@@ -170,13 +173,16 @@ class InboxView(_FlowFilterMixin, FlowInboxListView):
 
 
 class QueueView(_FlowFilterMixin, FlowQueueListView):
+    """The tasks the person may take, newest first: "My work"'s second section. viewflow's own
+    queue matches a task's owner_permission against Django permissions, and ours carry the role
+    the task needs (CaseTask), so it showed nothing to anyone but a superuser."""
+
     filterset_class = UserTaskListFilter
 
     @viewprop
     def queryset(self):
         return (
-            self.model._default_manager.user_queue(self.request.user, flow_class=self.flow_class)
-            .filter(status=STATUS.NEW)
+            self.model._default_manager.filter(offered_to(self.request.user))
             .select_related(PROCESS)
             .order_by("-created")
         )
@@ -226,8 +232,29 @@ class ProcessListView(_CountedPages, DashboardProcessListView):
         )
 
 
+# The menu's numbers of tasks in the inbox and the queue stop here ("99+").
+MENU_COUNT_UP_TO = 99
+
+
+@dataclass(frozen=True)
+class MenuCount:
+    """What viewflow's menu (flow_menu.html) shows as `user_inbox.count` and `user_queue.count`."""
+
+    count: str
+
+
+def menu_count(tasks) -> MenuCount:
+    counted = tasks.order_by().values("pk")[: MENU_COUNT_UP_TO + 1].count()
+    return MenuCount(f"{MENU_COUNT_UP_TO}+" if counted > MENU_COUNT_UP_TO else str(counted))
+
+
 class ProcessAppViewset(FlowAppViewset):
-    """FlowAppViewset with the views above: the same URLs, names and templates."""
+    """FlowAppViewset with the views above: the same URLs, names and templates.
+
+    Its menu, on every process page, counts the person's inbox and queue: counted to 99 at
+    most, from the partial indexes of workflows migration 0002 (viewflow's counted every task
+    of the queue's status, most of an office's open tasks, on every page).
+    """
 
     dashboard_view_class = ProcessDashboardView
     process_list_view_class = ProcessListView
@@ -235,3 +262,10 @@ class ProcessAppViewset(FlowAppViewset):
     inbox_view_class = InboxView
     queue_view_class = QueueView
     archive_view_class = ArchiveView
+
+    def get_context_data(self, request):
+        user = request.user
+        return {
+            "user_inbox": menu_count(Task.objects.filter(owner=user, status=STATUS.ASSIGNED)),
+            "user_queue": menu_count(Task.objects.filter(offered_to(user))),
+        }

@@ -4,8 +4,7 @@ offer the flow's tasks, not the processes or tasks found in the rows (workflows.
 
 Cases are moved through the real services, so each has its process and tasks: the supervisor
 has a suspended case to resume in the inbox and finished tasks in the archive, the legal
-reviewer a review in the inbox, the officers' steps wait unowned (viewflow's queue shows those
-to an administrator only, see test_viewflow_queue_shows_our_tasks_to_no_one_but_a_superuser).
+reviewer a review in the inbox, the officers' steps wait unowned, in their queue.
 """
 
 from __future__ import annotations
@@ -31,13 +30,14 @@ PEOPLES_TASKS = ["inspect", "approve_filing", "serve_prior_notice", "await_party
                  "execution_review", "decide_execution", "force_demolish", "verify_forced", "close", "suspended"]
 # Who looks at which page: the squad's supervisor everywhere; the legal reviewer's inbox (all
 # squads' reviews); the negotiator's dashboard (cases reached by assignment); the
-# administrator's queue (the only one viewflow's queue shows anything to). The dashboard's
+# officer's queue (the steps their squad may take). The dashboard's
 # task list ("Show all") as its links open it, filtered: the open tasks.
 VIEWERS = {
     "supervisor": ["index", "inbox", "archive", "process_list", "task_list?finished="],
     "reviewer": ["index", "inbox", "archive"],
     "negotiator": ["index"],
-    "admin": ["index", "queue"],
+    "admin": ["index"],
+    "officer": ["queue"],
 }
 
 
@@ -120,7 +120,7 @@ def test_task_filters_offer_the_flows_tasks_not_the_processes(client, case_in, p
         case_in(status)
     expected = [(get_task_ref(FLOW.node(name)), str(FLOW.node(name).task_title)) for name in PEOPLES_TASKS]
     assert len(expected) == len([node for node in FLOW.nodes() if node.task_type == "HUMAN"])
-    for who, page in [("supervisor", "inbox"), ("admin", "queue"), ("supervisor", "archive")]:
+    for who, page in [("supervisor", "inbox"), ("officer", "queue"), ("supervisor", "archive")]:
         client.force_login(people[who])
         response = client.get(FLOW.reverse(page))
         assert response.context["object_list"], (who, page)
@@ -158,16 +158,37 @@ def test_process_list_is_newest_first_with_open_task_counts(client, case_in, cas
     assert [(process.case, process.active_tasks_count) for process in listed] == [(closed, 0)]
 
 
-def test_viewflow_queue_shows_our_tasks_to_no_one_but_a_superuser(client, case_in, people):
-    """Our tasks carry a role name as owner_permission, which viewflow's queue (owner_permission
-    unset, the user's own or one of their Django permissions) never matches: the officers'
-    unowned steps are in no one's queue but a superuser's. "My work" is the office's queue."""
-    case_in(S.REPORTED)
-    for who in ["officer", "supervisor", "reviewer", "negotiator", "head"]:
+def test_queue_lists_the_tasks_a_person_may_take_as_my_work_does(client, case_in, people, cast):
+    """The queue is "My work"'s second section, newest first: the officers' unowned steps on
+    their squad's cases (viewflow's own queue matched owner_permission against Django
+    permissions, and showed our tasks to no one but a superuser). The menu counts it."""
+    from workflows.selectors import tasks_offered
+
+    first, second = case_in(S.REPORTED), case_in(S.REPORTED)
+    for who in ["officer", "supervisor", "reviewer", "negotiator", "head", "admin"]:
         client.force_login(people[who])
-        assert not client.get(FLOW.reverse("queue")).context["object_list"], who
-    client.force_login(people["admin"])
-    assert len(client.get(FLOW.reverse("queue")).context["object_list"]) == 1
+        response = client.get(FLOW.reverse("queue"))
+        listed = [task.pk for task in response.context["object_list"]]
+        assert listed == [task.pk for task in tasks_offered(user=people[who])][::-1], who
+        assert response.context["user_queue"].count == str(len(listed)), who
+    client.force_login(cast.officer)
+    listed = client.get(FLOW.reverse("queue")).context["object_list"]
+    assert [task.process.demolitionprocess.case for task in listed] == [second, first]
+
+
+def test_menu_counts_stop_at_99(client, case_in, cast, monkeypatch):
+    """The menu's inbox and queue numbers are counted to MENU_COUNT_UP_TO at most, then "+"."""
+    from workflows import viewsets
+
+    case_in(S.REPORTED), case_in(S.REPORTED), case_in(S.SUSPENDED)
+    client.force_login(cast.officer)
+    assert client.get(FLOW.reverse("inbox")).context["user_queue"].count == "2"
+    monkeypatch.setattr(viewsets, "MENU_COUNT_UP_TO", 1)
+    response = client.get(FLOW.reverse("inbox"))
+    assert response.context["user_queue"].count == "1+"
+    assert "1+" in response.content.decode()
+    client.force_login(cast.supervisor)
+    assert client.get(FLOW.reverse("archive")).context["user_inbox"].count == "1"  # the suspended case
 
 
 def test_lists_count_up_to_a_limit_then_say_more_than(client, case_in, cast, monkeypatch):
