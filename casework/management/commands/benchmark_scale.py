@@ -485,8 +485,10 @@ class Command(BaseCommand):
 
     def _work_pages(self) -> None:
         """Every person's landing page ("My work") for each role working on a case, and
-        viewflow's process dashboard, inbox and archive for the squad's supervisor: the pages
-        whose rows are a person's share of ~20 task rows per case."""
+        viewflow's process pages (dashboard, inbox, queue, archive, process and task lists) for
+        the squad's supervisor, the legal reviewer (whose inbox and archive hold every squad's
+        reviews) and an officer: the pages whose rows are a person's share of ~20 task rows per
+        case."""
         reviewer = User.objects.filter(is_legal_reviewer=True, is_active=True).order_by("username").first()
         people = [("field officer", self._person(self.squad, "is_field_officer")),
                   ("supervisor", self._person(self.squad, "is_supervisor")),
@@ -509,10 +511,12 @@ class Command(BaseCommand):
                              note=f"{person.username}: {counted} tasks")
             self.measure(f"my work GET, {role}", self._get(reverse("casework:my_work"), client),
                          note=person.username)
-        if "supervisor" in clients:
-            flow = DemolitionFlow.instance
-            for name in ("index", "inbox", "archive"):
-                self.measure(f"process {name} GET, supervisor", self._get(flow.reverse(name), clients["supervisor"]),
+        flow = DemolitionFlow.instance
+        for role, name in [("supervisor", "index"), ("supervisor", "inbox"), ("supervisor", "queue"),
+                           ("supervisor", "archive"), ("supervisor", "process_list"), ("supervisor", "task_list"),
+                           ("legal reviewer", "inbox"), ("legal reviewer", "archive"), ("field officer", "queue")]:
+            if role in clients:
+                self.measure(f"process {name} GET, {role}", self._get(flow.reverse(name), clients[role]),
                              note="viewflow's page")
 
     # --- transitions -----------------------------------------------------------------------
