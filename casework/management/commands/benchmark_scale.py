@@ -377,6 +377,7 @@ class Command(BaseCommand):
     def measure(self, label: str, call: Callable, sql: Callable | None = None, note: str = "") -> None:
         if not self._wanted(label):
             return
+        reset_queries()  # the connection logs its last 9,000 queries only: a full log counts none
         with CaptureQueriesContext(connection) as queries:
             call()
         count = len(queries)  # read now: the timed runs below reset the connection's query log
@@ -623,6 +624,7 @@ class Command(BaseCommand):
                     fresh = Case.objects.get(pk=case.pk)
                     if prepare:
                         self._prepare(name, fresh, step.at)
+                    reset_queries()  # as in measure()
                     with CaptureQueriesContext(connection) as captured:
                         start = time.perf_counter()
                         step(fresh, check=False)
