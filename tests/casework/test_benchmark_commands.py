@@ -21,7 +21,7 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_benchmarks_measure_generated_data_and_compare_with_a_baseline(tmp_path, settings, monkeypatch):
+def test_benchmarks_measure_generated_data_and_compare_with_a_baseline(tmp_path, settings):
     settings.ALLOWED_HOSTS = ["testserver"]
     run("generate_cases", "--count", "300", "--batch", "100", "--years", "2")
     first = json.loads(run("benchmark_scale", "--runs", "2", "--page", "2", "--json"))
@@ -43,9 +43,12 @@ def test_benchmarks_measure_generated_data_and_compare_with_a_baseline(tmp_path,
         assert written >= 2 and row["sql_p95_ms"] > 0, row
     # The connection logs its last 9,000 queries only (here: 60); measures taken after the log
     # filled up (a whole run's transitions) still count their own queries and writes.
-    monkeypatch.setattr(connection, "queries_log", deque(maxlen=60))
-    again = json.loads(run("benchmark_scale", "--runs", "2", "--only", measured[0]["label"], "--only",
-                           "case page: selector", "--json"))["rows"]
+    full_log, connection.queries_log = connection.queries_log, deque(maxlen=60)
+    try:
+        again = json.loads(run("benchmark_scale", "--runs", "2", "--only", measured[0]["label"], "--only",
+                               "case page: selector", "--json"))["rows"]
+    finally:
+        connection.queries_log = full_log
     assert {row["label"]: (row["queries"], row["note"]) for row in again} == {
         label: (row["queries"], row["note"]) for label, row in rows.items() if label in (measured[0]["label"], "case page: selector")}
     baseline = tmp_path / "baseline.json"
