@@ -91,7 +91,7 @@ def work_page(tasks: QuerySet[Task], number, *, now: dt.datetime) -> Page:
     A page's tasks are found by their ids first (CasePaginator): the page's rows alone are then
     read with their cases and clocks, not every row the OFFSET skips, and the count comes in the
     same query."""
-    page = CasePaginator(tasks, PAGE_SIZE, exact_count_up_to=EXACT_COUNT_UP_TO).get_page(number)
+    page = CasePaginator(tasks, PAGE_SIZE, exact_count_up_to=EXACT_COUNT_UP_TO, count_in_order=True).get_page(number)
     items = []
     for task in page.object_list:
         case = task.process.demolitionprocess.case

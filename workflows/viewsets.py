@@ -121,7 +121,7 @@ class _CountedPages:
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         return self.paginator_class(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,
-                                    exact_count_up_to=EXACT_COUNT_UP_TO, **kwargs)
+                                    exact_count_up_to=EXACT_COUNT_UP_TO, count_in_order=True, **kwargs)
 
 
 class _FlowFilterMixin(_CountedPages):
@@ -248,7 +248,8 @@ class MenuCount:
 
 
 def menu_count(tasks) -> MenuCount:
-    counted = tasks.order_by().values("pk")[: MENU_COUNT_UP_TO + 1].count()
+    # Counted oldest first, the order of the partial indexes (see CasePaginator.count_in_order).
+    counted = tasks.order_by("created").values("pk")[: MENU_COUNT_UP_TO + 1].count()
     return MenuCount(f"{MENU_COUNT_UP_TO}+" if counted > MENU_COUNT_UP_TO else str(counted))
 
 

@@ -197,9 +197,15 @@ class CasePaginator(Paginator):
     rows reads every skipped row (page 500 of 25 reads 12,500 cases).
     """
 
-    def __init__(self, object_list, per_page, *, exact_count_up_to: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, *, exact_count_up_to: int | None = None, count_in_order: bool = False,
+                 **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.exact_count_up_to = exact_count_up_to
+        # Count the rows in the list's order: for task lists, whose partial indexes hold the rows
+        # in that order. Unordered, PostgreSQL chose viewflow's index on the task's status and
+        # read every open task of the office to count the few of one squad (363 ms against
+        # 0.3 ms at a million cases). The case lists count best unordered.
+        self.count_in_order = count_in_order
         self.count_is_exact = True
         self._requested = 1
 
@@ -227,12 +233,16 @@ class CasePaginator(Paginator):
         False and `count` is one more than was counted exactly, so the page has a next page."""
         if self.exact_count_up_to is None:
             return super().count
-        return self._counted(self.object_list.order_by().values("pk")[:self._count_limit()].count())
+        return self._counted(self._rows_counted().count())
+
+    def _rows_counted(self):
+        rows = self.object_list if self.count_in_order else self.object_list.order_by()
+        return rows.values("pk")[:self._count_limit()]
 
     def _capped_count(self) -> RawSQL:
         """`count` as a column of the page's own query: one round trip for the page and its count.
         An uncorrelated subquery, computed once per query, not per row."""
-        counted = self.object_list.order_by().values("pk")[:self._count_limit()]
+        counted = self._rows_counted()
         sql, params = counted.query.get_compiler(using=counted.db).as_sql()
         return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params, output_field=IntegerField())
 

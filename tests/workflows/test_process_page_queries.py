@@ -9,6 +9,8 @@ reviewer a review in the inbox, the officers' steps wait unowned, in their queue
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -241,3 +243,31 @@ def test_newest_first_reads_come_in_order_from_an_index(client, case_in, cast):
             cursor.execute(f"EXPLAIN {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert index in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_task_counts_are_read_in_the_order_of_their_index(client, case_in, cast):
+    """The counts of the tasks a person may take (My work's section, the queue page, the menu)
+    run in the list's order, which the partial index workflows_task_unowned_new holds: counted
+    unordered, PostgreSQL chose viewflow's index on the status and read every open task of the
+    office to count one squad's (363 ms against 0.3 ms at a million cases)."""
+    from django.urls import reverse
+
+    case_in(S.REPORTED), case_in(S.REPORTED)
+    client.force_login(cast.officer)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("casework:my_work"))
+        client.get(FLOW.reverse("queue"))
+    counts = [q["sql"] for q in queries.captured_queries
+              if "COUNT(*)" in q["sql"] and "\"viewflow_task\".\"owner_permission\" IN" in q["sql"]]
+    assert len(counts) >= 3, counts  # My work's page with its count, the queue's count, the menu's
+    for sql in counts:
+        counted = re.search(r"COUNT\(\*\) FROM \((SELECT .*? LIMIT \d+)\)", sql).group(1)
+        assert 'ORDER BY "viewflow_task"."created"' in counted, sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        for sql in counts:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "workflows_task_unowned_new" in plan and "viewflow_task_status" not in plan, plan

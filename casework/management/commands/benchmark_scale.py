@@ -183,7 +183,8 @@ FROM casework_case c WHERE c.id = %s
 """
 
 # A page of "My work" (one section): its tasks with their cases' number, state, place, party and
-# most urgent clock, the longest waiting first, and the section's count up to its limit.
+# most urgent clock, the longest waiting first, and the section's count up to its limit (counted
+# in the same order: the order of the partial indexes, see CasePaginator.count_in_order).
 _WORK_SQL = """
 WITH page AS (
     SELECT t.id FROM viewflow_task t JOIN workflows_demolitionprocess dp ON dp.process_ptr_id = t.process_id
@@ -191,7 +192,7 @@ WITH page AS (
 )
 SELECT (SELECT count(*) FROM (SELECT 1 FROM viewflow_task t
           JOIN workflows_demolitionprocess dp ON dp.process_ptr_id = t.process_id
-          JOIN casework_case c ON c.id = dp.case_id WHERE {where} LIMIT %s) counted) AS total,
+          JOIN casework_case c ON c.id = dp.case_id WHERE {where} ORDER BY t.created LIMIT %s) counted) AS total,
        t.id, t.flow_task, t.status, t.created, t.owner_id, c.id, c.number, c.status, c.location, p.name,
        (SELECT json_build_object('kind', k.kind, 'due_at', k.due_at, 'is_window', k.is_window,
                                  'unconfirmed', k.unconfirmed, 'basis', k.basis)
@@ -207,8 +208,11 @@ ORDER BY t.created, t.id
 def _work_conditions(user: User) -> dict[str, tuple[str, list]]:
     """The WHERE of each section of `user`'s "My work" (workflows.selectors) and its parameters."""
     roles = sorted(set(user.roles) - {Role.NEGOTIATOR})
-    offered = "t.owner_permission = ANY(%s)" + ("" if user.sees_all_squads else " AND c.squad_id = %s")
-    offered_params = [roles] + ([] if user.sees_all_squads else [user.squad_id])
+    # IN over the roles, not "= ANY(array)": PostgreSQL reads an IN over one value from the
+    # partial index in its order, and an array in no order (then sorts every match).
+    offered = (f"t.owner_permission IN ({', '.join(['%s'] * len(roles)) or 'NULL'})"
+               + ("" if user.sees_all_squads else " AND c.squad_id = %s"))
+    offered_params = [*roles] + ([] if user.sees_all_squads else [user.squad_id])
     if user.is_negotiator:
         offered = (f"(({offered}) OR (t.owner_permission = 'negotiator' AND dp.case_id IN "
                    "(SELECT case_id FROM casework_case_negotiators WHERE user_id = %s)))")
