@@ -41,6 +41,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.selectors.cases import CasePaginator
+from workflows.selectors import EXACT_COUNT_UP_TO as WORK_EXACT_COUNT_UP_TO
 from workflows.selectors import offered_to
 
 # A task's process as its flow's class (DemolitionProcess: what Task.brief and Process.brief
@@ -108,9 +109,11 @@ class TaskListFilter(_FlowFilterSet):
         fields = ("flow_task", "status", "created", "finished")
 
 
-# The lists' counts stop past this many rows (templates/viewflow/includes/list_pagination.html
-# then reads "more than"); paging on past it still works.
-EXACT_COUNT_UP_TO = 1_000
+# The lists' counts stop past as many rows as My work's sections do (the same tasks, and
+# templates/viewflow/includes/list_pagination.html then reads "more than"); paging on past it
+# still works. A squad's share of the office's tasks is found by walking every squad's in the
+# index's order: counting to 1,000 took 130 ms for an officer's queue at a million cases.
+EXACT_COUNT_UP_TO = WORK_EXACT_COUNT_UP_TO
 
 
 class _CountedPages:
