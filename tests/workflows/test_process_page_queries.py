@@ -18,13 +18,14 @@ from viewflow.workflow.fields import get_task_ref
 
 import config.urls  # noqa: F401 - the flow learns its URL namespace when the URLconf loads
 from casework.models import CaseStatus
-from tests.casework.conftest import make_user
+from casework.scenarios import PATHS, Cast, Scenario
+from tests.casework.conftest import RECIPE, make_user
 from workflows.flows import DemolitionFlow
 from workflows.services import open_tasks
 
 S = CaseStatus
 FLOW = DemolitionFlow.instance
-FEW = [S.SUSPENDED, S.FILED, S.DEMAND_ISSUED]
+FEW = [S.SUSPENDED, S.FILED, S.DEMAND_ISSUED, S.PERSUADING]
 MORE = [S.SUSPENDED, S.FILED, S.DEMAND_ISSUED, S.INSPECTED, S.REPORTED, S.PERSUADING]
 # The steps people do, in the order of procedure.md (and of DemolitionFlow).
 PEOPLES_TASKS = ["inspect", "approve_filing", "serve_prior_notice", "await_party", "hold_hearing", "legal_review",
@@ -271,3 +272,51 @@ def test_task_counts_are_read_in_the_order_of_their_index(client, case_in, cast)
             cursor.execute(f"EXPLAIN {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "workflows_task_unowned_new" in plan and "viewflow_task_status" not in plan, plan
+
+
+def test_process_pages_show_the_cases_a_person_may_read(client, scenario, cast, other_squad, other_community):
+    """The dashboard, the process list and the task list show the processes and tasks of the
+    cases the person may read (people-and-work.md): a supervisor and an officer their squad's, a
+    negotiator the cases assigned to them, the head of office every squad's. viewflow showed
+    every squad's tasks (case numbers, steps, owners) to everyone holding a role."""
+    elsewhere = Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
+                     officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
+                     supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
+                     reviewer=cast.reviewer, head=cast.head)
+    filed, persuading = scenario().run(PATHS[S.FILED]), scenario().run(PATHS[S.PERSUADING])
+    there = Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(
+        PATHS[S.FILED])
+    shown = {
+        "supervisor": {filed, persuading}, "officer": {filed, persuading}, "head": {filed, persuading, there},
+        "negotiator": {persuading}, "other supervisor": {there},
+    }
+    people = {"supervisor": cast.supervisor, "officer": cast.officer, "head": cast.head, "negotiator": cast.negotiator,
+              "other supervisor": elsewhere.supervisor}
+    for who, cases in shown.items():
+        client.force_login(people[who])
+        dashboard = client.get(FLOW.reverse("index")).context
+        on_dashboard = {task.process.demolitionprocess.case for column in dashboard["columns"] for task in column["tasks"]}
+        assert on_dashboard == cases, who
+        # Every page of the lists: the rows their paginators page through.
+        processes = client.get(FLOW.reverse("process_list")).context["paginator"].object_list
+        assert {process.case for process in processes} == cases, who
+        tasks = client.get(FLOW.reverse("task_list")).context["paginator"].object_list
+        assert {task.process.demolitionprocess.case for task in tasks} == cases, who
+
+
+def test_a_negotiators_columns_are_newest_first_and_as_long_as_anyone_elses(client, case_in, cast, monkeypatch):
+    """A negotiator's dashboard is read in one query over their cases (ProcessDashboardView.
+    _columns_ranked): each column newest first, cut at MAX_ROWS, as the others' columns are."""
+    from workflows.viewsets import ProcessDashboardView
+
+    first, second, third = case_in(S.PERSUADING), case_in(S.PERSUADING), case_in(S.PERSUADING)
+    client.force_login(cast.negotiator)
+
+    def persuade_column():
+        columns = client.get(FLOW.reverse("index")).context["columns"]
+        column = next(c for c in columns if c["node"] is DemolitionFlow.persuade)
+        return [task.process.demolitionprocess.case for task in column["tasks"]]
+
+    assert persuade_column() == [third, second, first]
+    monkeypatch.setattr(ProcessDashboardView, "MAX_ROWS", 2)
+    assert persuade_column() == [third, second]

@@ -519,7 +519,8 @@ class Command(BaseCommand):
         flow = DemolitionFlow.instance
         for role, name in [("supervisor", "index"), ("supervisor", "inbox"), ("supervisor", "queue"),
                            ("supervisor", "archive"), ("supervisor", "process_list"), ("supervisor", "task_list"),
-                           ("legal reviewer", "inbox"), ("legal reviewer", "archive"), ("field officer", "queue")]:
+                           ("legal reviewer", "inbox"), ("legal reviewer", "archive"), ("field officer", "queue"),
+                           ("negotiator", "index"), ("legal reviewer", "index")]:
             if role in clients:
                 self.measure(f"process {name} GET, {role}", self._get(flow.reverse(name), clients[role]),
                              note="viewflow's page")
