@@ -39,8 +39,9 @@ def test_officer_takes_a_step_from_the_process_queue(browser, live_server, case_
     page.click("tbody tr:nth-child(1) a")
     page.wait_for_url(f"**/{newest.pk}/assign/")
     officer.shot("officer1-process-assign")
-    page.click("form.vf-form button[name=_continue]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the POST, then its redirect away from the assign page
+        page.click("form.vf-form button[name=_continue]")
+    page.wait_for_url(lambda url: not url.endswith("/assign/"))
     newest.refresh_from_db()
     assert (newest.status, newest.owner_id) == ("ASSIGNED", cast.officer.pk)
     # Taken: the queue holds the other step, and the menu counts it and the inbox's.
