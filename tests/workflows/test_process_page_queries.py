@@ -115,6 +115,27 @@ def test_dashboard_columns_are_newest_first_with_what_their_cards_read(client, c
     assert len(queries) == 0
 
 
+def test_dashboard_cards_name_their_case_and_read_only_what_they_show(client, case_in, cast):
+    """A card shows its case's number and place (viewflow showed "#process/task" ids and a
+    summary repeating the column's title); a column's query reads those of the case's sixty
+    columns, not its descriptions, figures and JSON data."""
+    case = case_in(S.INSPECTED)
+    client.force_login(cast.supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(FLOW.reverse("index"))
+    page = response.content.decode()
+    assert case.number in page and case.location in page
+    column = next(c for c in response.context["columns"] if c["node"] is DemolitionFlow.approve_filing)
+    assert f"#{column['tasks'][0].process_id}/{column['tasks'][0].pk}" not in page
+    column_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "viewflow_task"."id"')
+                    and '"casework_case"."number"' in q["sql"]]
+    assert column_reads
+    for sql in column_reads:
+        assert '"casework_case"."location"' in sql
+        assert '"casework_case"."description"' not in sql and '"casework_case"."search_bigrams"' not in sql
+        assert '"casework_user"."password"' not in sql
+
+
 def test_task_filters_offer_the_flows_tasks_not_the_processes(client, case_in, people):
     """The inbox and the queue have no per-process filter (at a million cases, tens of
     thousands of <option>s); the inbox, queue and archive offer every task people do, by its
