@@ -16,7 +16,7 @@ from viewflow.workflow import flow, lock
 from casework.authorization import may_read_case
 from casework.models import ApprovalStep, CaseStatus, DecisionKind, Role
 from casework.selectors.approvals import approval_in_force_now
-from workflows.assignment import may_take, sole_candidate
+from workflows.assignment import SQUAD_ROLES, may_take, sole_candidate
 from workflows.models import DemolitionProcess
 
 S = CaseStatus
@@ -33,7 +33,8 @@ class CaseTask(flow.View):
         self.actions = actions
         self.role = role
         self._owner_permission = role  # the queue query matches it against a user's roles
-        self._owner_permission_obj = None
+        # "role in squad": the squad whose holders of `role` are offered the task (offered_to).
+        self._owner_permission_obj = (lambda process: process.case.squad) if role in SQUAD_ROLES else None
         self._owner = lambda activation: sole_candidate(case=activation.process.case, role=role)
 
     def can_assign(self, user, task):

@@ -19,6 +19,7 @@ from viewflow.workflow.fields import get_flow_ref, get_task_ref
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.models import CaseStatus, DecisionKind
+from workflows.assignment import SQUAD_ROLES
 from workflows.flows import DemolitionFlow
 
 S = CaseStatus
@@ -76,6 +77,9 @@ class FlowRows:
     # (role, case's squad, case's negotiators) -> the one person a new task goes to, or None
     # when several may take it (workflows.assignment.sole_candidate).
     sole_candidate: Callable[[str, int, tuple[int, ...]], int | None]
+    # The content type of casework's Squad: a squad role's task is offered in its case's squad
+    # (CaseTask's permission object).
+    squad_content_type_id: int
     processes: list[tuple] = field(default_factory=list)
     demolition_processes: list[tuple] = field(default_factory=list)
     tasks: list[tuple] = field(default_factory=list)
@@ -84,7 +88,8 @@ class FlowRows:
     PROCESS_COLUMNS = ["id", "flow_class", "status", "created", "finished", "data"]
     DEMOLITION_PROCESS_COLUMNS = ["process_ptr_id", "case_id"]
     TASK_COLUMNS = ["id", "process_id", "flow_task", "flow_task_type", "status", "created", "started", "finished",
-                    "token", "owner_permission", "owner_id", "data"]
+                    "token", "owner_permission", "owner_id", "data", "owner_permission_content_type_id",
+                    "owner_permission_obj_pk"]
     LINK_COLUMNS = ["id", "from_task_id", "to_task_id"]
 
     def add_case(self, *, case_id: int, squad_id: int, reported_at: dt.datetime, steps: Iterable[Step]) -> None:
@@ -99,7 +104,7 @@ class FlowRows:
             index, created = open_task
             row = self.tasks[index]
             self.tasks[index] = (*row[:4], STATUS.DONE, created, step.at, step.at, row[8], row[9], step.actor,
-                                 json.dumps({"action": step.action, "by": step.actor}))
+                                 json.dumps({"action": step.action, "by": step.actor}), *row[12:])
             previous, open_task = self._advance(process_id, previous, step, squad_id)
             if step.status_after == S.CLOSED:
                 finished = step.at
@@ -119,14 +124,17 @@ class FlowRows:
         role = FLOW.node(last).role
         owner = self.sole_candidate(role, squad_id, step.negotiators)
         task_id = self._task(process_id, last, STATUS.ASSIGNED if owner else STATUS.NEW, step.at, None, None, role,
-                             owner, previous)
+                             owner, previous, squad_id=squad_id)
         return task_id, (len(self.tasks) - 1, step.at)
 
-    def _task(self, process_id, name, status, created, started, finished, role, owner, previous=None) -> int:
+    def _task(self, process_id, name, status, created, started, finished, role, owner, previous=None, *,
+              squad_id=None) -> int:
         node = FLOW.node(name)
         task_id = self._take("next_task_id")
+        offered_in = (self.squad_content_type_id, str(squad_id)) if role in SQUAD_ROLES else (None, None)
         self.tasks.append((task_id, process_id, get_task_ref(node),
-                           node.task_type, status, created, started, finished, "start", role, owner, "{}"))
+                           node.task_type, status, created, started, finished, "start", role, owner, "{}",
+                           *offered_in))
         if previous is not None:
             self.links.append((self._take("next_link_id"), task_id, previous))
         return task_id

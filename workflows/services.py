@@ -49,9 +49,10 @@ def process_advance(*, case: Case, actor: User, action: str) -> None:
     # No savepoint of its own: it runs inside the change's transaction (casework.services.hooks)
     # and a failure here fails that change as a whole.
     with transaction.atomic(savepoint=False), DemolitionFlow.lock(process.pk):
-        # With the process as its flow's class and its case, read under the lock: the
-        # activation and the gateways that read the case then need no query of their own.
-        for task in open_tasks(case=case).select_related("process__demolitionprocess__case"):
+        # With the process as its flow's class and its case (and the case's squad, which the
+        # next task is offered in), read under the lock: the activation, the gateways that read
+        # the case and the next task's permission object then need no query of their own.
+        for task in open_tasks(case=case).select_related("process__demolitionprocess__case__squad"):
             activation = task.flow_task.activation_class(task)
             task.data = {**(task.data or {}), "action": action, "by": actor.pk}
             if task.status == STATUS.NEW:

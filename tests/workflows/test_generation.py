@@ -4,9 +4,10 @@
 import json
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from viewflow.workflow.models import Task
 
-from casework.models import Approval, CaseEvent, EventKind, Role
+from casework.models import Approval, CaseEvent, EventKind, Role, Squad
 from casework.scenarios import DISMISSED_PATH, FORCED_CLOSED_PATH, PATHS, TERMINATED_PATH
 from workflows.assignment import task_candidates
 from workflows.generation import FLOW_CLASS, FlowRows, Step
@@ -39,7 +40,7 @@ def _steps_of(case) -> list[Step]:
 
 
 def _shape(tasks, links):
-    """Tasks (id, node, type, status, role, owner, data) by position, and links between positions."""
+    """Tasks (id, node, type, status, role, owner, squad offered in, data) by position, and links between positions."""
     position = {task[0]: index for index, task in enumerate(tasks)}
     return [task[1:] for task in tasks], sorted((position[source], position[target]) for source, target in links)
 
@@ -50,7 +51,8 @@ def test_generated_rows_are_the_rows_the_flow_writes(history, scenario, cast):
     process = DemolitionProcess.objects.get(case=case)
     real = list(Task.objects.filter(process=process).order_by("pk"))
     real_tasks = [(task.pk, task.flow_task.name, task.flow_task_type, task.status, task.token, task.owner_permission,
-                   task.owner_id, task.data or {}) for task in real]
+                   task.owner_id, task.owner_permission_content_type_id, task.owner_permission_obj_pk, task.data or {})
+                  for task in real]
     real_links = [(task.pk, previous.pk) for task in real for previous in task.previous.all()]
 
     def sole_candidate(role, squad_id, negotiators):
@@ -59,12 +61,14 @@ def test_generated_rows_are_the_rows_the_flow_writes(history, scenario, cast):
             list(task_candidates(case=case, role=role).values_list("pk", flat=True))
         return people[0] if len(people) == 1 else None
 
-    flow = FlowRows(next_process_id=1, next_task_id=1, next_link_id=1, sole_candidate=sole_candidate)
+    flow = FlowRows(next_process_id=1, next_task_id=1, next_link_id=1, sole_candidate=sole_candidate,
+                    squad_content_type_id=ContentType.objects.get_for_model(Squad).pk)
     flow.add_case(case_id=case.pk, squad_id=case.squad_id, reported_at=case.reported_at, steps=_steps_of(case))
 
     columns = FlowRows.TASK_COLUMNS
     generated_tasks = [(row[0], row[2].rsplit(".", 1)[1], *(row[columns.index(name)] for name in (
-        "flow_task_type", "status", "token", "owner_permission", "owner_id")), json.loads(row[columns.index("data")]))
+        "flow_task_type", "status", "token", "owner_permission", "owner_id", "owner_permission_content_type_id",
+        "owner_permission_obj_pk")), json.loads(row[columns.index("data")]))
         for row in flow.tasks]
     generated_links = [(source, target) for _id, source, target in flow.links]
     assert _shape(generated_tasks, generated_links) == _shape(real_tasks, real_links)

@@ -111,7 +111,9 @@ def test_negotiators_are_offered_only_their_own_cases(scenario, cast, squad):
 def test_a_task_without_a_case_is_not_shown(cast):
     """A task of a process that is not a case's (another flow's) is neither offered nor given."""
     process = Process.objects.create(flow_class=DemolitionFlow)
-    Task.objects.create(process=process, flow_task=DemolitionFlow.inspect, owner_permission="field_officer")
+    # Offered in the officer's squad, as a squad role's task is (CaseTask), but with no case.
+    Task.objects.create(process=process, flow_task=DemolitionFlow.inspect, owner_permission="field_officer",
+                        owner_permission_obj=cast.officer.squad)
     Task.objects.create(process=process, flow_task=DemolitionFlow.inspect, owner_permission="field_officer",
                         owner=cast.officer, status=STATUS.ASSIGNED)
     assert list(tasks_offered(user=cast.officer)) == list(tasks_assigned(user=cast.officer)) == []
@@ -143,7 +145,7 @@ def open_task(case: Case, *, owner: User | None = None, created: dt.datetime | N
     """The case's process with its inspection open: in the squad's queue, or assigned to `owner`."""
     process = DemolitionProcess.objects.create(case=case, flow_class=DemolitionFlow)
     return Task.objects.create(process=process, flow_task=DemolitionFlow.inspect, owner_permission="field_officer",
-                               owner=owner, status=STATUS.ASSIGNED if owner else STATUS.NEW,
+                               owner_permission_obj=case.squad, owner=owner, status=STATUS.ASSIGNED if owner else STATUS.NEW,
                                created=created or timezone.now())
 
 

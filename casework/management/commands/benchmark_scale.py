@@ -67,6 +67,7 @@ from casework.services import approvals, documents
 from casework.services import cases as case_services
 from casework.views.pages import EXACT_COUNT_UP_TO, PAGE_SIZE
 from config.process import freeze_startup_objects
+from workflows.assignment import SQUAD_ROLES
 from workflows.flows import DemolitionFlow
 from workflows.selectors import EXACT_COUNT_UP_TO as WORK_EXACT_COUNT_UP_TO
 from workflows.selectors import PAGE_SIZE as WORK_PAGE_SIZE
@@ -207,12 +208,17 @@ ORDER BY t.created, t.id
 
 def _work_conditions(user: User) -> dict[str, tuple[str, list]]:
     """The WHERE of each section of `user`'s "My work" (workflows.selectors) and its parameters."""
-    roles = sorted(set(user.roles) - {Role.NEGOTIATOR})
+    roles = set(user.roles) - {Role.NEGOTIATOR}
+    squad_roles, office_roles = sorted(roles & SQUAD_ROLES), sorted(roles - SQUAD_ROLES)
     # IN over the roles, not "= ANY(array)": PostgreSQL reads an IN over one value from the
-    # partial index in its order, and an array in no order (then sorts every match).
-    offered = (f"t.owner_permission IN ({', '.join(['%s'] * len(roles)) or 'NULL'})"
-               + ("" if user.sees_all_squads else " AND c.squad_id = %s"))
-    offered_params = [*roles] + ([] if user.sees_all_squads else [user.squad_id])
+    # partial index in its order, and an array in no order (then sorts every match). A squad
+    # role's task names the squad it is offered in (workflows migration 0004).
+    offered = " OR ".join(
+        ([f"t.owner_permission IN ({', '.join(['%s'] * len(office_roles))})"] if office_roles else [])
+        + ([f"(t.owner_permission IN ({', '.join(['%s'] * len(squad_roles))}) AND t.owner_permission_obj_pk = %s)"]
+           if squad_roles else [])
+    ) or "FALSE"
+    offered_params = [*office_roles] + ([*squad_roles, str(user.squad_id)] if squad_roles else [])
     if user.is_negotiator:
         offered = (f"(({offered}) OR (t.owner_permission = 'negotiator' AND dp.case_id IN "
                    "(SELECT case_id FROM casework_case_negotiators WHERE user_id = %s)))")

@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
@@ -153,7 +154,8 @@ class Command(BaseCommand):
         self.flow = FlowRows(next_process_id=self._last_id("viewflow_process") + 1,
                              next_task_id=self._last_id("viewflow_task") + 1,
                              next_link_id=self._last_id("viewflow_task_previous") + 1,
-                             sole_candidate=self._sole_candidate)
+                             sole_candidate=self._sole_candidate,
+                             squad_content_type_id=ContentType.objects.get_for_model(Squad).pk)
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 

@@ -1,0 +1,107 @@
+"""A squad role's task names the squad it is offered in (viewflow's permission object), and the
+tasks a person may take are found by it: the same people as may_take, whoever they are, and
+tasks written before the squad was recorded are given their case's (workflows migration 0004)."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps
+from django.db import connection
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from casework.models import CaseStatus, Role
+from casework.scenarios import PATHS, Cast, Scenario
+from tests.casework.conftest import RECIPE, make_user
+from workflows.assignment import SQUAD_ROLES, may_take
+from workflows.flows import DemolitionFlow
+from workflows.selectors import tasks_offered
+
+S = CaseStatus
+MIGRATION = importlib.import_module("workflows.migrations.0004_tasks_offered_in_squad")
+
+
+def _other_squads_cast(cast, other_squad) -> Cast:
+    return Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
+                officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
+                supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
+                reviewer=cast.reviewer, head=cast.head)
+
+
+def test_squad_role_tasks_carry_their_cases_squad(scenario, cast, other_squad, other_community):
+    """Every task of a field officer or a supervisor, open or done, names its case's squad;
+    the other roles' tasks name none (they are offered across squads, or to the case's
+    negotiators)."""
+    here = scenario().run(PATHS[S.PERSUADING])
+    there = Scenario(cast=_other_squads_cast(cast, other_squad), community=other_community, start=scenario().day,
+                     recipe=RECIPE).run(PATHS[S.UNDER_REVIEW])
+    for case in (here, there):
+        tasks = list(Task.objects.filter(process__demolitionprocess__case=case).exclude(owner_permission=None))
+        assert {task.owner_permission for task in tasks} >= {Role.FIELD_OFFICER, Role.SUPERVISOR}
+        for task in tasks:
+            expected = case.squad if task.owner_permission in SQUAD_ROLES else None
+            assert task.owner_permission_obj == expected, (task.flow_task, task.status)
+
+
+def test_the_tasks_offered_are_the_ones_a_person_may_take(scenario, cast, squad, other_squad, other_community):
+    """For every kind of person (each role, another squad's, every role without a squad, an
+    office-wide role with a squad role, disabled) the tasks offered are exactly the open,
+    unowned tasks may_take lets them take."""
+    elsewhere = _other_squads_cast(cast, other_squad)
+    # A second supervisor and officer in the other squad: its tasks then wait for someone to take them.
+    make_user("supervisor6", other_squad, is_supervisor=True)
+    make_user("officer7", other_squad, is_field_officer=True, certificate_number="44060123007")
+    for status in (S.REPORTED, S.INSPECTED, S.UNDER_REVIEW):
+        scenario().run(PATHS[status])
+        Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(PATHS[status])
+    persuading = scenario().run(PATHS[S.PERSUADING])
+    # The office-wide roles' steps waiting too (the scenarios' reviews are taken at once).
+    for role, flow_task in [(Role.LEGAL_REVIEWER, DemolitionFlow.legal_review),
+                            (Role.HEAD_OF_OFFICE, DemolitionFlow.decide_execution)]:
+        Task.objects.create(process=persuading.process, flow_task=flow_task, owner_permission=role)
+    people = [
+        cast.officer, cast.officer2, cast.supervisor, cast.negotiator, cast.reviewer, cast.head, elsewhere.officer,
+        elsewhere.supervisor, make_user("negotiator9", squad, is_negotiator=True),
+        make_user("everything", None, is_field_officer=True, is_supervisor=True, is_negotiator=True,
+                  is_legal_reviewer=True, is_head_of_office=True, is_administrator=True),
+        make_user("reviewing officer", other_squad, is_field_officer=True, is_legal_reviewer=True),
+        make_user("left", squad, is_field_officer=True, is_supervisor=True, is_negotiator=True, is_active=False),
+    ]
+    waiting = list(Task.objects.filter(status=STATUS.NEW, owner=None).exclude(owner_permission=None)
+                   .select_related("process__demolitionprocess__case").prefetch_related(
+                       "process__demolitionprocess__case__negotiators"))
+    assert {task.owner_permission for task in waiting} >= {Role.FIELD_OFFICER, Role.SUPERVISOR, Role.LEGAL_REVIEWER,
+                                                          Role.HEAD_OF_OFFICE}
+    for person in people:
+        may = {task.pk for task in waiting
+               if may_take(person, case=task.process.demolitionprocess.case, role=task.owner_permission)}
+        assert {task.pk for task in tasks_offered(user=person)} == may, person.username
+
+
+class _Statements:
+    """What a migration's schema editor does for RunPython's raw SQL, inside the test's transaction
+    (SQLite's schema editor refuses to open inside one)."""
+
+    def execute(self, sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def test_the_migration_gives_earlier_tasks_their_cases_squad(scenario, cast, other_squad, other_community):
+    """Tasks written before the flow recorded the squad (none named) are given their case's
+    squad, the squad roles' only; going back forgets it."""
+    here = scenario().run(PATHS[S.UNDER_REVIEW])
+    there = Scenario(cast=_other_squads_cast(cast, other_squad), community=other_community, start=scenario().day,
+                     recipe=RECIPE).run(PATHS[S.FILED])
+    recorded = {task.pk: (task.owner_permission_content_type_id, task.owner_permission_obj_pk)
+                for task in Task.objects.all()}
+    assert {obj for _, obj in recorded.values()} == {None, str(here.squad_id), str(there.squad_id)}
+
+    Task.objects.update(owner_permission_content_type=None, owner_permission_obj_pk=None)
+    MIGRATION.offer_in_case_squads(apps, _Statements())
+    assert {task.pk: (task.owner_permission_content_type_id, task.owner_permission_obj_pk)
+            for task in Task.objects.all()} == recorded
+
+    MIGRATION.forget_squads(apps, _Statements())
+    assert not Task.objects.exclude(owner_permission_obj_pk=None).exists()
