@@ -52,7 +52,9 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
+    # The index first: on PostgreSQL the UPDATE leaves the content type's deferred foreign key
+    # checks pending until the commit, and an index cannot be built on the table meanwhile.
     operations = [
-        migrations.RunPython(offer_in_case_squads, forget_squads),
         migrations.RunSQL(INDEX, "DROP INDEX workflows_task_unowned_new_in_squad"),
+        migrations.RunPython(offer_in_case_squads, forget_squads),
     ]
