@@ -213,16 +213,19 @@ def _work_conditions(user: User) -> dict[str, tuple[str, list]]:
     # IN over the roles, not "= ANY(array)": PostgreSQL reads an IN over one value from the
     # partial index in its order, and an array in no order (then sorts every match). A squad
     # role's task names the squad it is offered in (workflows migration 0004).
-    offered = " OR ".join(
-        ([f"t.owner_permission IN ({', '.join(['%s'] * len(office_roles))})"] if office_roles else [])
-        + ([f"(t.owner_permission IN ({', '.join(['%s'] * len(squad_roles))}) AND t.owner_permission_obj_pk = %s)"]
-           if squad_roles else [])
-    ) or "FALSE"
-    offered_params = [*office_roles] + ([*squad_roles, str(user.squad_id)] if squad_roles else [])
+    terms, offered_params = [], []
+    if office_roles:
+        terms.append(f"t.owner_permission IN ({', '.join(['%s'] * len(office_roles))})")
+        offered_params += office_roles
+    if squad_roles:
+        terms.append(f"(t.owner_permission IN ({', '.join(['%s'] * len(squad_roles))}) "
+                     "AND t.owner_permission_obj_pk = %s)")
+        offered_params += [*squad_roles, str(user.squad_id)]
     if user.is_negotiator:
-        offered = (f"(({offered}) OR (t.owner_permission = 'negotiator' AND dp.case_id IN "
-                   "(SELECT case_id FROM casework_case_negotiators WHERE user_id = %s)))")
+        terms.append("(t.owner_permission = 'negotiator' AND dp.case_id IN "
+                     "(SELECT case_id FROM casework_case_negotiators WHERE user_id = %s))")
         offered_params.append(user.pk)
+    offered = f"({' OR '.join(terms)})" if terms else "FALSE"
     return {"assigned": ("t.owner_id = %s AND t.status IN ('ASSIGNED', 'STARTED')", [user.pk]),
             "offered": (f"t.status = 'NEW' AND t.owner_id IS NULL AND {offered}", offered_params)}
 
