@@ -344,3 +344,20 @@ def test_a_negotiators_columns_are_newest_first_and_as_long_as_anyone_elses(clie
     assert persuade_column() == [third, second, first]
     monkeypatch.setattr(ProcessDashboardView, "MAX_ROWS", 2)
     assert persuade_column() == [third, second]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_a_negotiators_open_tasks_are_found_from_their_cases(client, case_in, cast):
+    """The negotiator's one query finds the open task of each of their cases' processes in the
+    index of workflows migration 0005, not by reading the open tasks of the whole office at
+    every step (the index on the steps) and keeping theirs."""
+    case_in(S.PERSUADING), case_in(S.FILED)
+    client.force_login(cast.negotiator)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(FLOW.reverse("index"))
+    ranked = next(q["sql"] for q in queries.captured_queries if "ROW_NUMBER()" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {ranked}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "workflows_task_open_by_process" in plan and "workflows_task_open_by_node" not in plan, plan
