@@ -6,9 +6,9 @@ from django.db.models import QuerySet
 
 from casework.models import Case, Role, User
 
-# The roles whose tasks are offered to the holders in the case's squad. Their tasks carry that
-# squad as viewflow's permission object (CaseTask), so the tasks a person may take are found
-# in an index by role and squad, not by reading every squad's tasks and their cases.
+# The roles whose tasks are offered to the holders in the case's squad. Every task carries that
+# squad as viewflow's permission object (CaseTask), so the tasks a person may take are found in
+# an index by role and squad, not by reading every squad's tasks and their cases.
 SQUAD_ROLES = frozenset({Role.FIELD_OFFICER, Role.SUPERVISOR})
 
 

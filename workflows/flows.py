@@ -16,7 +16,7 @@ from viewflow.workflow import flow, lock
 from casework.authorization import may_read_case
 from casework.models import ApprovalStep, CaseStatus, DecisionKind, Role
 from casework.selectors.approvals import approval_in_force_now
-from workflows.assignment import SQUAD_ROLES, may_take, sole_candidate
+from workflows.assignment import may_take, sole_candidate
 from workflows.models import DemolitionProcess
 
 S = CaseStatus
@@ -33,8 +33,10 @@ class CaseTask(flow.View):
         self.actions = actions
         self.role = role
         self._owner_permission = role  # the queue query matches it against a user's roles
-        # "role in squad": the squad whose holders of `role` are offered the task (offered_to).
-        self._owner_permission_obj = (lambda process: process.case.squad) if role in SQUAD_ROLES else None
+        # "role on squad": the case's squad. The holders of a squad role in that squad are offered
+        # the task (offered_to), and a squad's people see it on the process dashboard; both are
+        # read from indexes by this squad (workflows migrations 0004 and 0006).
+        self._owner_permission_obj = lambda process: process.case.squad
         self._owner = lambda activation: sole_candidate(case=activation.process.case, role=role)
 
     def can_assign(self, user, task):

@@ -19,7 +19,6 @@ from viewflow.workflow.fields import get_flow_ref, get_task_ref
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.models import CaseStatus, DecisionKind
-from workflows.assignment import SQUAD_ROLES
 from workflows.flows import DemolitionFlow
 
 S = CaseStatus
@@ -77,8 +76,8 @@ class FlowRows:
     # (role, case's squad, case's negotiators) -> the one person a new task goes to, or None
     # when several may take it (workflows.assignment.sole_candidate).
     sole_candidate: Callable[[str, int, tuple[int, ...]], int | None]
-    # The content type of casework's Squad: a squad role's task is offered in its case's squad
-    # (CaseTask's permission object).
+    # The content type of casework's Squad: a person's task names its case's squad (CaseTask's
+    # permission object).
     squad_content_type_id: int
     processes: list[tuple] = field(default_factory=list)
     demolition_processes: list[tuple] = field(default_factory=list)
@@ -131,7 +130,7 @@ class FlowRows:
               squad_id=None) -> int:
         node = FLOW.node(name)
         task_id = self._take("next_task_id")
-        offered_in = (self.squad_content_type_id, str(squad_id)) if role in SQUAD_ROLES else (None, None)
+        offered_in = (self.squad_content_type_id, str(squad_id)) if role else (None, None)
         self.tasks.append((task_id, process_id, get_task_ref(node),
                            node.task_type, status, created, started, finished, "start", role, owner, "{}",
                            *offered_in))

@@ -162,7 +162,11 @@ class ProcessDashboardView(DashboardView):
     """The kanban: viewflow's columns, each read with what its cards show, on the cases the
     person may read."""
 
-    def shown_tasks(self):
+    def shown_tasks(self, *, by_the_tasks_squad: bool = False):
+        """The tasks the person may see, with what their cards read, newest first.
+        `by_the_tasks_squad`: for the people's steps (the columns), which name their case's squad
+        (CaseTask): a squad's column is then read from the index of workflows migration 0006 by
+        step and squad, not by walking every squad's tasks at the step and their cases."""
         task_class = self.flow_class.task_class
         tasks = (
             task_class._default_manager.filter_available([self.flow_class], self.request.user)
@@ -175,12 +179,15 @@ class ProcessDashboardView(DashboardView):
             )
             .order_by("-created")
         )
+        if by_the_tasks_squad:
+            return filter_cases(tasks, self.request.user, prefix=f"{CASE}__", squad_field="owner_permission_obj_pk")
         return on_readable_cases(tasks, self.request.user)
 
     def _columns_one_by_one(self, nodes) -> dict:
         """Each node's newest open tasks, a query per node walking its index newest first: for
         people who see every case or a squad's, whose tasks fill any column's top."""
-        return {node: list(self.shown_tasks().filter(OPEN, flow_task=node)[: self.MAX_ROWS]) for node in nodes}
+        shown = self.shown_tasks(by_the_tasks_squad=True)
+        return {node: list(shown.filter(OPEN, flow_task=node)[: self.MAX_ROWS]) for node in nodes}
 
     def _columns_ranked(self, nodes) -> dict:
         """Each node's newest open tasks from one query over the person's cases, ranked per node:

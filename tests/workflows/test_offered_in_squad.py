@@ -1,6 +1,6 @@
-"""A squad role's task names the squad it is offered in (viewflow's permission object), and the
-tasks a person may take are found by it: the same people as may_take, whoever they are, and
-tasks written before the squad was recorded are given their case's (workflows migration 0004)."""
+"""A person's task names its case's squad (viewflow's permission object), and the tasks a person
+may take are found by it: the same people as may_take, whoever they are; tasks written before
+the squad was recorded are given their case's (workflows migrations 0004 and 0006)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from workflows.flows import DemolitionFlow
 from workflows.selectors import tasks_offered
 
 S = CaseStatus
-MIGRATION = importlib.import_module("workflows.migrations.0004_tasks_offered_in_squad")
+SQUAD_ROLES_MIGRATION = importlib.import_module("workflows.migrations.0004_tasks_offered_in_squad")
+OTHER_ROLES_MIGRATION = importlib.import_module("workflows.migrations.0006_every_task_names_its_squad")
 
 
 def _other_squads_cast(cast, other_squad) -> Cast:
@@ -29,19 +30,20 @@ def _other_squads_cast(cast, other_squad) -> Cast:
                 reviewer=cast.reviewer, head=cast.head)
 
 
-def test_squad_role_tasks_carry_their_cases_squad(scenario, cast, other_squad, other_community):
-    """Every task of a field officer or a supervisor, open or done, names its case's squad;
-    the other roles' tasks name none (they are offered across squads, or to the case's
-    negotiators)."""
+def test_every_persons_task_names_its_cases_squad(scenario, cast, other_squad, other_community):
+    """Every task a person does (each role's), open or done, names its case's squad; the flow's
+    own steps (start, gateways, end) name none."""
     here = scenario().run(PATHS[S.PERSUADING])
     there = Scenario(cast=_other_squads_cast(cast, other_squad), community=other_community, start=scenario().day,
                      recipe=RECIPE).run(PATHS[S.UNDER_REVIEW])
     for case in (here, there):
-        tasks = list(Task.objects.filter(process__demolitionprocess__case=case).exclude(owner_permission=None))
-        assert {task.owner_permission for task in tasks} >= {Role.FIELD_OFFICER, Role.SUPERVISOR}
+        tasks = list(Task.objects.filter(process__demolitionprocess__case=case))
+        assert {task.owner_permission for task in tasks} >= {
+            None, Role.FIELD_OFFICER, Role.SUPERVISOR, Role.LEGAL_REVIEWER}
         for task in tasks:
-            expected = case.squad if task.owner_permission in SQUAD_ROLES else None
+            expected = case.squad if task.owner_permission else None
             assert task.owner_permission_obj == expected, (task.flow_task, task.status)
+    assert Task.objects.filter(process__demolitionprocess__case=here, owner_permission=Role.NEGOTIATOR).exists()
 
 
 def test_the_tasks_offered_are_the_ones_a_person_may_take(scenario, cast, squad, other_squad, other_community):
@@ -88,20 +90,29 @@ class _Statements:
             cursor.execute(sql, params)
 
 
-def test_the_migration_gives_earlier_tasks_their_cases_squad(scenario, cast, other_squad, other_community):
+def test_the_migrations_give_earlier_tasks_their_cases_squad(scenario, cast, other_squad, other_community):
     """Tasks written before the flow recorded the squad (none named) are given their case's
-    squad, the squad roles' only; going back forgets it."""
-    here = scenario().run(PATHS[S.UNDER_REVIEW])
+    squad: the squad roles' by migration 0004, the others' by 0006; going back forgets it."""
+    here = scenario().run(PATHS[S.PERSUADING])
     there = Scenario(cast=_other_squads_cast(cast, other_squad), community=other_community, start=scenario().day,
                      recipe=RECIPE).run(PATHS[S.FILED])
     recorded = {task.pk: (task.owner_permission_content_type_id, task.owner_permission_obj_pk)
                 for task in Task.objects.all()}
     assert {obj for _, obj in recorded.values()} == {None, str(here.squad_id), str(there.squad_id)}
 
-    Task.objects.update(owner_permission_content_type=None, owner_permission_obj_pk=None)
-    MIGRATION.offer_in_case_squads(apps, _Statements())
-    assert {task.pk: (task.owner_permission_content_type_id, task.owner_permission_obj_pk)
-            for task in Task.objects.all()} == recorded
+    def named():
+        return {task.pk: (task.owner_permission_content_type_id, task.owner_permission_obj_pk)
+                for task in Task.objects.all()}
 
-    MIGRATION.forget_squads(apps, _Statements())
+    Task.objects.update(owner_permission_content_type=None, owner_permission_obj_pk=None)
+    SQUAD_ROLES_MIGRATION.offer_in_case_squads(apps, _Statements())
+    by_0004 = named()
+    assert {pk for pk, (_, obj) in by_0004.items() if obj} == set(
+        Task.objects.filter(owner_permission__in=SQUAD_ROLES).values_list("pk", flat=True))
+    OTHER_ROLES_MIGRATION.name_case_squads(apps, _Statements())
+    assert named() == recorded
+
+    OTHER_ROLES_MIGRATION.forget_squads(apps, _Statements())
+    assert named() == by_0004
+    SQUAD_ROLES_MIGRATION.forget_squads(apps, _Statements())
     assert not Task.objects.exclude(owner_permission_obj_pk=None).exists()

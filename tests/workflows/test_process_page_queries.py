@@ -361,3 +361,24 @@ def test_a_negotiators_open_tasks_are_found_from_their_cases(client, case_in, ca
         cursor.execute(f"EXPLAIN {ranked}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "workflows_task_open_by_process" in plan and "workflows_task_open_by_node" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_a_squads_columns_are_read_by_step_and_squad(client, case_in, cast):
+    """A supervisor's dashboard columns are read newest first from the index of workflows
+    migration 0006, by step and by the squad the task names: not by walking every squad's open
+    tasks at the step (the index on the steps alone) and keeping those of the squad's cases."""
+    case_in(S.INSPECTED), case_in(S.FILED)
+    client.force_login(cast.supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(FLOW.reverse("index"))
+    columns = [q["sql"] for q in queries.captured_queries
+               if '"viewflow_task"."owner_permission_obj_pk" =' in q["sql"] and "LIMIT 26" in q["sql"]]
+    assert len(columns) > 10, [q["sql"][:200] for q in queries.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        for sql in columns:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "workflows_task_open_by_node_in_squad" in plan, plan

@@ -13,6 +13,9 @@ change after its registration).
 
 from django.db import migrations
 
+from workflows.migrations._task_squads import forget_squads as forget_squads_of
+from workflows.migrations._task_squads import name_case_squads as name_case_squads_of
+
 SQUAD_ROLES = ("field_officer", "supervisor")
 INDEX = (
     "CREATE INDEX workflows_task_unowned_new_in_squad ON viewflow_task "
@@ -21,29 +24,11 @@ INDEX = (
 
 
 def offer_in_case_squads(apps, schema_editor):
-    Task = apps.get_model("viewflow", "Task")
-    if not Task.objects.filter(owner_permission__in=SQUAD_ROLES, owner_permission_obj_pk__isnull=True).exists():
-        return
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    squad_type, _ = ContentType.objects.get_or_create(app_label="casework", model="squad")
-    # One statement joining the tasks to their cases (PostgreSQL and SQLite 3.33+): at a million
-    # cases this gives about ten million tasks their squad.
-    schema_editor.execute(
-        "UPDATE viewflow_task SET owner_permission_content_type_id = %s, "
-        "owner_permission_obj_pk = CAST(offered.squad_id AS TEXT) "
-        "FROM (SELECT p.process_ptr_id, c.squad_id FROM workflows_demolitionprocess p "
-        "      JOIN casework_case c ON c.id = p.case_id) AS offered "
-        "WHERE viewflow_task.process_id = offered.process_ptr_id "
-        "AND viewflow_task.owner_permission IN (%s, %s) AND viewflow_task.owner_permission_obj_pk IS NULL",
-        [squad_type.pk, *SQUAD_ROLES],
-    )
+    name_case_squads_of(apps, schema_editor, SQUAD_ROLES)
 
 
 def forget_squads(apps, schema_editor):
-    Task = apps.get_model("viewflow", "Task")
-    Task.objects.filter(owner_permission__in=SQUAD_ROLES).update(
-        owner_permission_content_type=None, owner_permission_obj_pk=None
-    )
+    forget_squads_of(apps, SQUAD_ROLES)
 
 
 class Migration(migrations.Migration):
