@@ -6,24 +6,16 @@ import pytest
 
 import config.urls  # noqa: F401 - the flow learns its URL namespace when the URLconf loads
 from casework.models import CaseStatus
-from casework.scenarios import PATHS, Cast, Scenario
 from tests.browser.test_case_through_the_pages import Person, browser  # noqa: F401 - the browser fixture
-from tests.casework.conftest import RECIPE, make_user
 from workflows.flows import DemolitionFlow
 from workflows.services import open_tasks
 
 pytestmark = pytest.mark.browser
 
 
-def test_officer_takes_a_step_from_the_process_queue(browser, live_server, case_in, scenario, cast,  # noqa: F811
-                                                     other_squad, other_community):
+def test_officer_takes_a_step_from_the_process_queue(browser, live_server, case_in, cast, case_elsewhere):  # noqa: F811
     first, second = case_in(CaseStatus.REPORTED), case_in(CaseStatus.REPORTED)
-    elsewhere = Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
-                     officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
-                     supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
-                     reviewer=cast.reviewer, head=cast.head)
-    there = Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(
-        PATHS[CaseStatus.REPORTED])
+    there = case_elsewhere(CaseStatus.REPORTED)
     newest, oldest, elsewhere_task = (open_tasks(case=case).get() for case in (second, first, there))
 
     officer = Person(browser, live_server, "officer1")
@@ -49,3 +41,31 @@ def test_officer_takes_a_step_from_the_process_queue(browser, live_server, case_
     page.wait_for_selector(".vf-list__pagination-summary")
     assert page.text_content(".vf-list__pagination-summary").split() == ["第", "1–1", "条，共", "1", "条"]
     officer.close()
+
+
+def test_supervisor_finds_a_case_on_the_process_dashboard_and_opens_its_step(
+        browser, live_server, case_in, cast, case_elsewhere):  # noqa: F811
+    """The dashboard's cards name their case (number and place); the supervisor finds the case
+    waiting for the filing decision in its column, opens its step from the card (which leads to
+    the case's page, where steps are done), and does not see another squad's case."""
+    waiting = case_in(CaseStatus.INSPECTED)
+    there = case_elsewhere(CaseStatus.INSPECTED)
+    step = open_tasks(case=waiting).get()
+    assert step.owner_id == cast.supervisor.pk  # the squad's one supervisor is given it
+
+    supervisor = Person(browser, live_server, "supervisor1")
+    page = supervisor.page
+    page.goto(f"{supervisor.base}{DemolitionFlow.instance.reverse('index')}")
+    column = page.locator(".vf-dashboard .column", has=page.locator(".column-title",
+                                                                    has_text=str(step.flow_task.task_title)))
+    card = column.locator(".mdc-card", has_text=waiting.number)
+    card.wait_for()
+    supervisor.shot("supervisor1-process-dashboard")
+    assert waiting.location in card.text_content()
+    assert there.number not in page.content()
+    # The step is done on the case's page (workflows.views.TaskOpenView), with its actions.
+    card.locator("a.mdc-button").click()
+    page.wait_for_url(f"**/casework/cases/{waiting.pk}/")
+    supervisor.shot("supervisor1-case-from-dashboard")
+    assert waiting.number in page.title()
+    supervisor.close()

@@ -82,3 +82,23 @@ def client_as(client):
         return client
 
     return signed_in
+
+
+@pytest.fixture
+def elsewhere(cast, other_squad) -> Cast:
+    """Another squad's officers and supervisor, with the office's negotiator, legal reviewer and
+    head of office."""
+    return Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
+                officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
+                supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
+                reviewer=cast.reviewer, head=cast.head)
+
+
+@pytest.fixture
+def case_elsewhere(elsewhere, other_community, scenario):
+    """`case_elsewhere(status)`: a case of the other squad moved to `status` by its people."""
+    def build(status: str):
+        return Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(
+            PATHS[status])
+
+    return build

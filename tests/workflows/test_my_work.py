@@ -23,8 +23,8 @@ from viewflow.workflow.status import STATUS
 
 from casework.demo import ACCOUNTS
 from casework.models import Case, CaseClock, CaseStatus, Party, User
-from casework.scenarios import PATHS, Cast, Scenario
-from tests.casework.conftest import RECIPE, make_user
+from casework.scenarios import PATHS, Cast
+from tests.casework.conftest import make_user
 from workflows.flows import DemolitionFlow
 from workflows.models import DemolitionProcess
 from workflows.selectors import EXACT_COUNT_UP_TO, PAGE_SIZE, my_work, tasks_assigned, tasks_offered
@@ -74,17 +74,12 @@ def test_each_role_is_given_and_offered_its_own_tasks(scenario, cast, squad, com
     assert cases_of(tasks_assigned(user=cast.officer)) == {reported.pk}  # started: still theirs
 
 
-def test_office_wide_roles_are_offered_every_squads_tasks(scenario, cast, other_squad, other_community):
+def test_office_wide_roles_are_offered_every_squads_tasks(scenario, cast, case_elsewhere):
     """With two legal reviewers, a review of the execution waits in the queue and both are offered
     it, whatever the case's squad: the legal reviewer works for every squad."""
     second = make_user("reviewer2", None, is_legal_reviewer=True)
-    elsewhere = Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
-                     officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
-                     supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
-                     reviewer=cast.reviewer, head=cast.head)
     here = scenario().run(PATHS[S.DEMAND_ISSUED])
-    there = Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(
-        PATHS[S.DEMAND_ISSUED])
+    there = case_elsewhere(S.DEMAND_ISSUED)
     for reviewer in (cast.reviewer, second):
         assert cases_of(tasks_offered(user=reviewer)) == {here.pk, there.pk}
         assert cases_of(tasks_assigned(user=reviewer)) == set()

@@ -12,8 +12,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.models import CaseStatus, Role
-from casework.scenarios import PATHS, Cast, Scenario
-from tests.casework.conftest import RECIPE, make_user
+from casework.scenarios import PATHS
+from tests.casework.conftest import make_user
 from workflows.assignment import SQUAD_ROLES, may_take
 from workflows.flows import DemolitionFlow
 from workflows.selectors import tasks_offered
@@ -23,19 +23,11 @@ SQUAD_ROLES_MIGRATION = importlib.import_module("workflows.migrations.0004_tasks
 OTHER_ROLES_MIGRATION = importlib.import_module("workflows.migrations.0006_every_task_names_its_squad")
 
 
-def _other_squads_cast(cast, other_squad) -> Cast:
-    return Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
-                officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
-                supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
-                reviewer=cast.reviewer, head=cast.head)
-
-
-def test_every_persons_task_names_its_cases_squad(scenario, cast, other_squad, other_community):
+def test_every_persons_task_names_its_cases_squad(scenario, case_elsewhere):
     """Every task a person does (each role's), open or done, names its case's squad; the flow's
     own steps (start, gateways, end) name none."""
     here = scenario().run(PATHS[S.PERSUADING])
-    there = Scenario(cast=_other_squads_cast(cast, other_squad), community=other_community, start=scenario().day,
-                     recipe=RECIPE).run(PATHS[S.UNDER_REVIEW])
+    there = case_elsewhere(S.UNDER_REVIEW)
     for case in (here, there):
         tasks = list(Task.objects.filter(process__demolitionprocess__case=case))
         assert {task.owner_permission for task in tasks} >= {
@@ -46,17 +38,17 @@ def test_every_persons_task_names_its_cases_squad(scenario, cast, other_squad, o
     assert Task.objects.filter(process__demolitionprocess__case=here, owner_permission=Role.NEGOTIATOR).exists()
 
 
-def test_the_tasks_offered_are_the_ones_a_person_may_take(scenario, cast, squad, other_squad, other_community):
+def test_the_tasks_offered_are_the_ones_a_person_may_take(scenario, cast, squad, other_squad, elsewhere,
+                                                          case_elsewhere):
     """For every kind of person (each role, another squad's, every role without a squad, an
     office-wide role with a squad role, disabled) the tasks offered are exactly the open,
     unowned tasks may_take lets them take."""
-    elsewhere = _other_squads_cast(cast, other_squad)
     # A second supervisor and officer in the other squad: its tasks then wait for someone to take them.
     make_user("supervisor6", other_squad, is_supervisor=True)
     make_user("officer7", other_squad, is_field_officer=True, certificate_number="44060123007")
     for status in (S.REPORTED, S.INSPECTED, S.UNDER_REVIEW):
         scenario().run(PATHS[status])
-        Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(PATHS[status])
+        case_elsewhere(status)
     persuading = scenario().run(PATHS[S.PERSUADING])
     # The office-wide roles' steps waiting too (the scenarios' reviews are taken at once).
     for role, flow_task in [(Role.LEGAL_REVIEWER, DemolitionFlow.legal_review),
@@ -90,12 +82,11 @@ class _Statements:
             cursor.execute(sql, params)
 
 
-def test_the_migrations_give_earlier_tasks_their_cases_squad(scenario, cast, other_squad, other_community):
+def test_the_migrations_give_earlier_tasks_their_cases_squad(scenario, case_elsewhere):
     """Tasks written before the flow recorded the squad (none named) are given their case's
     squad: the squad roles' by migration 0004, the others' by 0006; going back forgets it."""
     here = scenario().run(PATHS[S.PERSUADING])
-    there = Scenario(cast=_other_squads_cast(cast, other_squad), community=other_community, start=scenario().day,
-                     recipe=RECIPE).run(PATHS[S.FILED])
+    there = case_elsewhere(S.FILED)
     recorded = {task.pk: (task.owner_permission_content_type_id, task.owner_permission_obj_pk)
                 for task in Task.objects.all()}
     assert {obj for _, obj in recorded.values()} == {None, str(here.squad_id), str(there.squad_id)}

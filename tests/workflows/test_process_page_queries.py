@@ -18,8 +18,8 @@ from viewflow.workflow.fields import get_task_ref
 
 import config.urls  # noqa: F401 - the flow learns its URL namespace when the URLconf loads
 from casework.models import CaseStatus
-from casework.scenarios import PATHS, Cast, Scenario
-from tests.casework.conftest import RECIPE, make_user
+from casework.scenarios import PATHS
+from tests.casework.conftest import make_user
 from workflows.flows import DemolitionFlow
 from workflows.services import open_tasks
 
@@ -298,18 +298,13 @@ def test_task_counts_are_read_in_the_order_of_their_index(client, case_in, cast)
             assert "workflows_task_unowned_new_in_squad" in plan and "viewflow_task_status" not in plan, plan
 
 
-def test_process_pages_show_the_cases_a_person_may_read(client, scenario, cast, other_squad, other_community):
+def test_process_pages_show_the_cases_a_person_may_read(client, scenario, cast, elsewhere, case_elsewhere):
     """The dashboard, the process list and the task list show the processes and tasks of the
     cases the person may read (people-and-work.md): a supervisor and an officer their squad's, a
     negotiator the cases assigned to them, the head of office every squad's. viewflow showed
     every squad's tasks (case numbers, steps, owners) to everyone holding a role."""
-    elsewhere = Cast(officer=make_user("officer5", other_squad, is_field_officer=True, certificate_number="44060123009"),
-                     officer2=make_user("officer6", other_squad, is_field_officer=True, certificate_number="44060123008"),
-                     supervisor=make_user("supervisor5", other_squad, is_supervisor=True), negotiator=cast.negotiator,
-                     reviewer=cast.reviewer, head=cast.head)
     filed, persuading = scenario().run(PATHS[S.FILED]), scenario().run(PATHS[S.PERSUADING])
-    there = Scenario(cast=elsewhere, community=other_community, start=scenario().day, recipe=RECIPE).run(
-        PATHS[S.FILED])
+    there = case_elsewhere(S.FILED)
     shown = {
         "supervisor": {filed, persuading}, "officer": {filed, persuading}, "head": {filed, persuading, there},
         "negotiator": {persuading}, "other supervisor": {there},
