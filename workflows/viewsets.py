@@ -147,8 +147,9 @@ OPEN = Q(finished__isnull=True) | Q(status=STATUS.ERROR)
 
 # What a dashboard card reads of a task's case and owner: the case's number and place (shown),
 # its squad (who may read or take it, with its negotiators read apart), its status (django-fsm
-# notes the state of every case built) and the owner's name. A case row has about sixty columns, with JSON among them; with them all, compiling,
-# fetching and building the ~475 cards of a supervisor's dashboard took a third of the page.
+# notes the state of every case built) and the owner's name. A case row has about sixty
+# columns, with JSON among them; with them all, compiling, fetching and building the ~475 cards
+# of a supervisor's dashboard took a third of the page.
 CARD_CASE_FIELDS = ("number", "location", "status", "squad_id")
 CARD_OWNER_FIELDS = ("username", "full_name")
 CARD_PROCESS_FIELDS = ("flow_class", "status", "created", "finished")

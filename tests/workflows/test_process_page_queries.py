@@ -73,6 +73,21 @@ def rows(response) -> int:
     return len(response.context["object_list"])
 
 
+def plans(statements, *, sorts: bool = False) -> list[str]:
+    """PostgreSQL's plan of each statement, with sequential scans (and sorts, unless `sorts`)
+    forbidden: the tables hold a few rows, where those are cheapest, and the plan then shows
+    which index serves the read."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        if not sorts:
+            cursor.execute("SET LOCAL enable_sort = off")
+        for sql in statements:
+            cursor.execute(f"EXPLAIN {sql}")
+            found.append("\n".join(row[0] for row in cursor.fetchall()))
+    return found
+
+
 def measure(client, people) -> dict[tuple[str, str], tuple[int, int]]:
     found = {}
     for who, pages in VIEWERS.items():
@@ -256,15 +271,9 @@ def test_newest_first_reads_come_in_order_from_an_index(client, case_in, cast):
     process_page = next(q["sql"] for q in queries.captured_queries
                         if q["sql"].startswith('SELECT "viewflow_process"."id"') and "ORDER BY" in q["sql"])
     closed_column = next(q["sql"] for q in queries.captured_queries if "DemolitionFlow.end'" in q["sql"])
-    with connection.cursor() as cursor:
-        # The tables hold a few rows, where a scan and a sort are cheapest: forbid them to see
-        # which index serves the order.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        for sql, index in [(process_page, "workflows_process_by_created"), (closed_column, "workflows_task_ended")]:
-            cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert index in plan, plan
+    for plan, index in zip(plans([process_page, closed_column]), ["workflows_process_by_created",
+                                                                   "workflows_task_ended"], strict=True):
+        assert index in plan, plan
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
@@ -289,13 +298,8 @@ def test_task_counts_are_read_in_the_order_of_their_index(client, case_in, cast)
         counted = re.search(r"COUNT\(\*\) FROM \((SELECT .*? LIMIT \d+)\)", sql).group(1)
         assert 'ORDER BY "viewflow_task"."created"' in counted, sql
         assert '"casework_case"' not in counted, sql  # the squad is the task's, not read from its case
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        for sql in counts:
-            cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "workflows_task_unowned_new_in_squad" in plan and "viewflow_task_status" not in plan, plan
+    for plan in plans(counts):
+        assert "workflows_task_unowned_new_in_squad" in plan and "viewflow_task_status" not in plan, plan
 
 
 def test_process_pages_show_the_cases_a_person_may_read(client, scenario, cast, elsewhere, case_elsewhere):
@@ -351,10 +355,7 @@ def test_a_negotiators_open_tasks_are_found_from_their_cases(client, case_in, ca
     with CaptureQueriesContext(connection) as queries:
         client.get(FLOW.reverse("index"))
     ranked = next(q["sql"] for q in queries.captured_queries if "ROW_NUMBER()" in q["sql"])
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {ranked}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    [plan] = plans([ranked], sorts=True)  # ranking sorts the rows found
     assert "workflows_task_open_by_process" in plan and "workflows_task_open_by_node" not in plan, plan
 
 
@@ -370,10 +371,5 @@ def test_a_squads_columns_are_read_by_step_and_squad(client, case_in, cast):
     columns = [q["sql"] for q in queries.captured_queries
                if '"viewflow_task"."owner_permission_obj_pk" =' in q["sql"] and "LIMIT 26" in q["sql"]]
     assert len(columns) > 10, [q["sql"][:200] for q in queries.captured_queries]
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        for sql in columns:
-            cursor.execute(f"EXPLAIN {sql}")
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "workflows_task_open_by_node_in_squad" in plan, plan
+    for plan in plans(columns):
+        assert "workflows_task_open_by_node_in_squad" in plan, plan
