@@ -35,7 +35,9 @@ class CaseTask(flow.View):
         self._owner_permission = role  # the queue query matches it against a user's roles
         # "role on squad": the case's squad. The holders of a squad role in that squad are offered
         # the task (offered_to), and a squad's people see it on the process dashboard; both are
-        # read from indexes by this squad (workflows migrations 0004 and 0006).
+        # read from indexes by this squad (workflows migrations 0004 and 0006). A case keeps its
+        # squad from registration on; a feature moving a case to another squad must move its
+        # tasks' squad (owner_permission_obj_pk) in the same transaction.
         self._owner_permission_obj = lambda process: process.case.squad
         self._owner = lambda activation: sole_candidate(case=activation.process.case, role=role)
 
