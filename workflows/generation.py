@@ -130,10 +130,10 @@ class FlowRows:
               squad_id=None) -> int:
         node = FLOW.node(name)
         task_id = self._take("next_task_id")
-        offered_in = (self.squad_content_type_id, str(squad_id)) if role else (None, None)
+        case_squad = (self.squad_content_type_id, str(squad_id)) if role else (None, None)
         self.tasks.append((task_id, process_id, get_task_ref(node),
                            node.task_type, status, created, started, finished, "start", role, owner, "{}",
-                           *offered_in))
+                           *case_squad))
         if previous is not None:
             self.links.append((self._take("next_link_id"), task_id, previous))
         return task_id

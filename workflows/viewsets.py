@@ -115,8 +115,9 @@ class TaskListFilter(_FlowFilterSet):
 
 # The lists' counts stop past as many rows as My work's sections do (the same tasks, and
 # templates/viewflow/includes/list_pagination.html then reads "more than"); paging on past it
-# still works. A squad's share of the office's tasks is found by walking every squad's in the
-# index's order: counting to 1,000 took 130 ms for an officer's queue at a million cases.
+# still works. The task list finds a squad's share of the office's tasks by walking every
+# squad's in the index's order, as the queue did when counting to 1,000 took it 130 ms for an
+# officer at a million cases.
 EXACT_COUNT_UP_TO = WORK_EXACT_COUNT_UP_TO
 
 
@@ -136,9 +137,10 @@ class _FlowFilterMixin(_CountedPages):
         return {**super().get_filterset_kwargs(filterset_class), "flow_class": self.flow_class}
 
 
-def on_readable_cases(tasks, user, case: str = CASE):
-    """`tasks` (or processes, with their case at `case`) on the cases `user` may read."""
-    return filter_cases(tasks, user, prefix=f"{case}__")
+def on_readable_cases(tasks, user, case: str = CASE, **fields):
+    """`tasks` (or processes, with their case at `case`) on the cases `user` may read; `fields`
+    as for casework.authorization.case_q (a task's own column for its case's squad)."""
+    return filter_cases(tasks, user, prefix=f"{case}__", **fields)
 
 
 # A column of the dashboard: the tasks open at its node (or failed there), newest first.
@@ -181,7 +183,7 @@ class ProcessDashboardView(DashboardView):
             .order_by("-created")
         )
         if by_the_tasks_squad:
-            return filter_cases(tasks, self.request.user, prefix=f"{CASE}__", squad_field="owner_permission_obj_pk")
+            return on_readable_cases(tasks, self.request.user, squad_field="owner_permission_obj_pk")
         return on_readable_cases(tasks, self.request.user)
 
     def _columns_one_by_one(self, nodes) -> dict:
