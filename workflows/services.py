@@ -8,7 +8,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import Case, User
-from workflows.flows import DemolitionFlow
+from workflows.flows import DemolitionFlow, lock_process_of
 from workflows.models import DemolitionProcess
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -43,12 +43,12 @@ def process_advance(*, case: Case, actor: User, action: str) -> None:
     The task is completed whoever owned it: the case's state is the authority, and the
     task keeps who actually acted and what they did.
     """
-    process = DemolitionProcess.objects.filter(case=case).first()
-    if process is None:
-        return
     # No savepoint of its own: it runs inside the change's transaction (casework.services.hooks)
-    # and a failure here fails that change as a whole.
-    with transaction.atomic(savepoint=False), DemolitionFlow.lock(process.pk):
+    # and a failure here fails that change as a whole. The process is found and locked in one
+    # query, as DemolitionFlow.lock would lock it.
+    with transaction.atomic(savepoint=False):
+        if lock_process_of(case) is None:
+            return
         # With the process as its flow's class and its case (and the case's squad, which the
         # next task is offered in), read under the lock: the activation, the gateways that read
         # the case and the next task's permission object then need no query of their own.

@@ -243,12 +243,14 @@ class Case(OptimisticLockMixin, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, open_when_read: bool = False, **kwargs):
         # A closed case is evidence: only addenda (notes, attachments) may follow. Asked before
         # the UPDATE, not folded into it: a change racing with the closing must still be told
         # "changed at the same moment" (ConcurrentTransition), which the UPDATE alone cannot
-        # tell apart from a stale copy of a case closed long ago.
-        if not self._state.adding and self.is_locked_in_database():
+        # tell apart from a stale copy of a case closed long ago. `open_when_read`: the caller
+        # read this row, open, in the same transaction, so it is no stale copy; a closing since
+        # then fails the conditional UPDATE, and the question would only cost a query.
+        if not self._state.adding and not open_when_read and self.is_locked_in_database():
             raise PermissionDenied(_("Case %(number)s is closed and locked.") % {"number": self.number})
         super().save(*args, **kwargs)
 

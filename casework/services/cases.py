@@ -28,7 +28,14 @@ from casework.models import (
 from casework.search import case_bigrams_of, case_search_bigrams
 from casework.selectors.cases import people_columns, seed_people
 from casework.selectors.json_rows import RowColumns
-from casework.services.documents import IssueContext, document_issue, settings_columns, settings_from_columns
+from casework.services.documents import (
+    IssueContext,
+    document_issue,
+    inspection_columns,
+    inspections_from_columns,
+    settings_columns,
+    settings_from_columns,
+)
 from casework.services.figures import case_figure_facts, figures_case_changed
 from casework.services.hooks import case_changed
 from casework.services.numbering import number_next
@@ -170,8 +177,10 @@ def case_transition(
 
 
 # What a transition reads besides the case, in one query: the history its guards, clocks and
-# documents ask, the people its clocks copy and its documents print, and the agency settings.
-_STEP_READ = RowColumns(Case, lambda: {**history_columns(), **people_columns(), **settings_columns()})
+# documents ask, the people its clocks copy and its documents print, the agency settings and the
+# inspections its approval forms begin with.
+_STEP_READ = RowColumns(Case, lambda: {**history_columns(), **people_columns(), **settings_columns(),
+                                         **inspection_columns()})
 
 
 def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
@@ -226,12 +235,12 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
         history.reload_suspensions(case)
     clocks = clocks_compute_for_record(case=case, history=history, calendar=request.calendar)
     case.office_due_at = clocks_office_due_at(clocks)
-    case.save()
+    case.save(open_when_read=True)  # read at the top of this transaction; a closed case has no transition
     APPLY_AFTER[spec.name](case, data, occurred_at) if spec.name in APPLY_AFTER else None
     # Clocks first: the documents print the deadlines they compute.
     stored_clocks = clocks_store(case=case, clocks=clocks)
     context = IssueContext(agency=request.agency, type_characters=type_characters, approvals=history.approvals,
-                           clocks=stored_clocks)
+                           clocks=stored_clocks, inspections=inspections_from_columns(step_read, using=using))
     for document_type in spec.documents(request):
         document_issue(case=case, event=event, document_type=document_type, issued_on=local_date(occurred_at),
                        context=context)
