@@ -151,6 +151,39 @@ def test_dashboard_cards_name_their_case_and_read_only_what_they_show(client, ca
         assert '"casework_user"."password"' not in sql
 
 
+@pytest.mark.parametrize("who", ["supervisor", "officer", "negotiator", "reviewer"])
+def test_each_card_has_the_button_viewflows_template_chose_with_viewflows_link(client, case_in, cast, who):
+    """A card's button is the first of Execute, Assign and View its person may use, as viewflow's
+    template chose it, and links where viewflow's reverse does; a finished case's card links to
+    its process. The links are made once per node and put together per card."""
+    from workflows.viewsets import CARD_ACTIONS
+
+    for status in (S.INSPECTED, S.FILED, S.PERSUADING, S.UNDER_REVIEW, S.CLOSED):
+        case_in(status)
+    user = getattr(cast, who)
+    client.force_login(user)
+    response = client.get(FLOW.reverse("index"))
+    page = response.content.decode()
+    namespace = response.wsgi_request.resolver_match.namespace
+    cards = [task for column in response.context["columns"] for task in column["tasks"]]
+    assert cards
+    for task in cards:
+        expected = next(((view_name, label) for view_name, check, label in CARD_ACTIONS
+                         if getattr(task.flow_task, check)(user, task)), None)
+        if expected is None:
+            assert not getattr(task, "card_link", None), task
+            continue
+        link = task.flow_task.reverse(expected[0], args=[task.process_id, task.pk], current_app=namespace)
+        assert (task.card_link, str(task.card_action)) == (link, str(expected[1])), task
+        assert f'href="{link}"' in page
+    assert any(getattr(task, "card_link", None) for task in cards)
+    finished = response.context["finished"]
+    assert finished
+    for task in finished:
+        link = FLOW.reverse("process_detail", args=[task.process_id], current_app=namespace)
+        assert task.card_link == link and f'href="{link}"' in page
+
+
 def test_task_filters_offer_the_flows_tasks_not_the_processes(client, case_in, people):
     """The inbox and the queue have no per-process filter (at a million cases, tens of
     thousands of <option>s); the inbox, queue and archive offer every task people do, by its
