@@ -110,10 +110,15 @@ def private_broker(tmp_path) -> Iterator[RedisServer]:
     server = RedisServer(directory)
     server.start()
     previous = (os.environ.get("CELERY_BROKER_URL"), settings.CELERY_BROKER_URL, app.conf.task_default_queue)
+    # A run without CELERY_BROKER_URL runs tasks in-process (config.settings): during the test
+    # they go to this broker, as a deployment's do, also on a laptop's PostgreSQL run.
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
     _use_broker(server.url, QUEUE)
     try:
         yield server
     finally:
+        app.conf.task_always_eager = eager
         server.stop()
         environment, url, queue = previous
         _use_broker(url, queue)
