@@ -35,6 +35,7 @@ from casework.models import (
     User,
 )
 from casework.models.documents import TYPE_CHARACTERS
+from casework.selectors.cases import PERSON_NAME_FIELDS
 from casework.selectors.json_rows import RowShape
 from casework.services.numbering import number_next
 
@@ -76,7 +77,7 @@ def settings_from_columns(row: dict, *, using: str = "default") -> tuple[AgencyS
 # case's inspections, with who recorded each, in its one query on the case.
 _INSPECTION_ROWS = RowShape(CaseEvent, fields=("case", "transition", "actor", "occurred_at", "data"),
                             order_by=("occurred_at", "id"),
-                            related={"actor": RowShape(User, fields=("id", "username", "full_name"))})
+                            related={"actor": RowShape(User, fields=PERSON_NAME_FIELDS)})
 
 
 def inspection_columns() -> dict:
