@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -80,11 +80,15 @@ _INSPECTION_ROWS = RowShape(CaseEvent, fields=("case", "transition", "actor", "o
                             related={"actor": RowShape(User, fields=PERSON_NAME_FIELDS)})
 
 
+def _inspections_of(case) -> models.QuerySet[CaseEvent]:
+    """The inspections of `case` (a case, or OuterRef to one)."""
+    return CaseEvent.objects.filter(case=case, transition="inspect")
+
+
 def inspection_columns() -> dict:
     """The case's inspections as a JSON column of a query on cases; `inspections_from_columns`
     takes them back off the row."""
-    return {"inspection_rows": _INSPECTION_ROWS.column(CaseEvent.objects.filter(case=OuterRef("pk"),
-                                                                                transition="inspect"))}
+    return {"inspection_rows": _INSPECTION_ROWS.column(_inspections_of(OuterRef("pk")))}
 
 
 def inspections_from_columns(row: dict, *, using: str = "default") -> list[CaseEvent]:
@@ -157,8 +161,7 @@ def _approval_chain(case: Case, event: CaseEvent | None, approvals: list[Approva
     """Officer in charge, then each approver's opinion in order, the step's own actor last."""
     chain = []
     if inspections is None:
-        inspection = (case.events.filter(transition="inspect").select_related("actor")
-                      .order_by("occurred_at", "id").first())
+        inspection = _inspections_of(case).select_related("actor").order_by(*_INSPECTION_ROWS.order_by).first()
     else:
         inspection = inspections[0] if inspections else None
     if inspection:
