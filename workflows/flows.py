@@ -93,12 +93,41 @@ def lock_process_of(case) -> int | None:
     return _locking(DemolitionProcess.objects.filter(case=case)).values_list("pk", flat=True).first()
 
 
-# The gateways only read the case the change has just written (and, for a review, its
-# approvals). viewflow runs their conditions in a savepoint so that a failing one could leave the
-# gateway in ERROR; here a failure propagates (viewflow's default context) and fails the change
-# as a whole, so the savepoint's two statements per gateway bought nothing.
+class _DecidedOnCreation(Activation):
+    """A gateway of this flow decides the moment it is created and never waits: its task row
+    is inserted once, already done, where viewflow inserts it NEW and updates it DONE a moment
+    later (one statement per gateway, and every transition passes one or two).
 
-class _SwitchActivation(SwitchActivation):
+    The gateways only read the case the change has just written (and, for a review, its
+    approvals). viewflow runs their conditions in a savepoint so that a failing one could leave
+    the gateway in ERROR; here a failure propagates (viewflow's default context) and fails the
+    change as a whole, so the savepoint's two statements per gateway bought nothing either."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation.came_from = prev_activation.task
+        return activation
+
+    @Activation.status.super()
+    def complete(self):
+        super().complete.original()  # the task's first save: its INSERT, status DONE
+        self.task.previous.add(self.came_from)
+
+    # viewflow keeps the activations it creates in a set, hashed and compared by their task's
+    # primary key, which this one has only from `complete` on. Each is created once, for its
+    # own new task, so being itself is what identifies it.
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+class _SwitchActivation(_DecidedOnCreation, SwitchActivation):
     @Activation.status.super()
     def activate(self):
         with self.exception_guard():
@@ -113,7 +142,7 @@ class _SwitchActivation(SwitchActivation):
                 raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
 
 
-class _IfActivation(IfActivation):
+class _IfActivation(_DecidedOnCreation, IfActivation):
     @Activation.status.super()
     def activate(self):
         with self.exception_guard():

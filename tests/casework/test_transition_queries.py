@@ -24,28 +24,28 @@ pytestmark = pytest.mark.django_db
 
 # The transition (case_transition) of each step; one of its queries reads the case's people for the clocks.
 TRANSITION_BOUNDS = {
-    "inspect": 24,
-    "file": 21,
-    "notify": 21,
-    "submit_review": 26,
-    "decide": 23,
-    "assign_negotiators": 21,
-    "commit_self_demolition": 20,
-    "report_progress": 19,
-    "announce": 20,
-    "issue_demand": 26,
-    "decide_execution": 21,
-    "force_demolish": 21,
-    "verify": 22,
-    "close": 27,
-    "suspend": 23,
-    "resume": 22,
-    "rectify": 22,
+    "inspect": 23,
+    "file": 20,
+    "notify": 20,
+    "submit_review": 24,
+    "decide": 21,
+    "assign_negotiators": 20,
+    "commit_self_demolition": 19,
+    "report_progress": 18,
+    "announce": 19,
+    "issue_demand": 24,
+    "decide_execution": 20,
+    "force_demolish": 20,
+    "verify": 21,
+    "close": 26,
+    "suspend": 22,
+    "resume": 21,
+    "rectify": 21,
 }
 # Recording a document's service (its receipt issued, the clocks restarted).
 SERVICE_BOUND = 16
 # Recording the legal reviewer's opinion (ends the reviewer's task).
-APPROVAL_BOUND = 19
+APPROVAL_BOUND = 17
 
 SELF_DEMOLITION_PATH = PATHS[CaseStatus.CLOSED]
 SUSPENDED_AND_RESUMED_PATH = [*PATHS[CaseStatus.SUSPENDED], "resume"]

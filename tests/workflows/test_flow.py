@@ -1,3 +1,4 @@
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.models import CaseStatus
@@ -113,3 +114,16 @@ def test_hearing_branch(scenario):
     """A hearing request opens the hearing task; after the hearing the case goes to review as usual."""
     seen = _run_and_check(scenario(), [*PATHS[S.HEARING], "submit_review", "decide"])
     assert S.HEARING in seen and seen[-1] == S.DECIDED
+
+
+def test_each_gateway_is_one_finished_row_between_the_step_before_and_the_step_after(scenario):
+    """The gateways are written once, already done (workflows.flows._DecidedOnCreation): each
+    row is DONE with its finish time, follows the task that led to it and leads to the next."""
+    case = scenario().run(FORCED_CLOSED_PATH)
+    tasks = Task.objects.filter(process__demolitionprocess__case=case)
+    gateways = list(tasks.filter(flow_task_type__in=["SWITCH", "IF"]).prefetch_related("previous", "leading"))
+    assert len(gateways) > len(FORCED_CLOSED_PATH)
+    for gateway in gateways:
+        assert gateway.status == STATUS.DONE and gateway.finished >= gateway.created, gateway
+        assert len(gateway.previous.all()) == 1 and len(gateway.leading.all()) == 1, gateway
+    assert not tasks.exclude(status__in=[STATUS.DONE]).exists()
