@@ -55,10 +55,11 @@ def process_advance(*, case: Case, actor: User, action: str) -> None:
         for task in open_tasks(case=case).select_related("process__demolitionprocess__case__squad"):
             activation = task.flow_task.activation_class(task)
             task.data = {**(task.data or {}), "action": action, "by": actor.pk}
-            if task.status == STATUS.NEW:
-                activation.assign(actor)
-            elif task.owner_id != actor.pk:
-                activation.reassign(actor)
+            if task.status == STATUS.NEW or task.owner_id != actor.pk:
+                # Taken by the actor in the same write that completes it: viewflow's assign()
+                # and reassign() would each save the row first, for no reader in between.
+                task.owner = actor
+                task.status = STATUS.ASSIGNED
             if task.status != STATUS.STARTED:
                 activation.start(None)
             activation.execute()

@@ -24,23 +24,23 @@ pytestmark = pytest.mark.django_db
 
 # The transition (case_transition) of each step; one of its queries reads the case's people for the clocks.
 TRANSITION_BOUNDS = {
-    "inspect": 23,
+    "inspect": 22,
     "file": 20,
-    "notify": 20,
-    "submit_review": 24,
+    "notify": 19,
+    "submit_review": 23,
     "decide": 21,
     "assign_negotiators": 20,
     "commit_self_demolition": 19,
-    "report_progress": 18,
+    "report_progress": 17,
     "announce": 19,
-    "issue_demand": 24,
+    "issue_demand": 23,
     "decide_execution": 20,
-    "force_demolish": 20,
-    "verify": 21,
+    "force_demolish": 19,
+    "verify": 20,
     "close": 26,
-    "suspend": 22,
+    "suspend": 21,
     "resume": 21,
-    "rectify": 21,
+    "rectify": 20,
 }
 # Recording a document's service (its receipt issued, the clocks restarted).
 SERVICE_BOUND = 16

@@ -1,10 +1,11 @@
+import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.models import CaseStatus
 from casework.scenarios import FORCED_CLOSED_PATH, PATHS
 from workflows.models import DemolitionProcess
-from workflows.services import open_tasks, process_start
+from workflows.services import open_tasks, process_start, task_take
 
 S = CaseStatus
 
@@ -127,3 +128,20 @@ def test_each_gateway_is_one_finished_row_between_the_step_before_and_the_step_a
         assert gateway.status == STATUS.DONE and gateway.finished >= gateway.created, gateway
         assert len(gateway.previous.all()) == 1 and len(gateway.leading.all()) == 1, gateway
     assert not tasks.exclude(status__in=[STATUS.DONE]).exists()
+
+
+@pytest.mark.parametrize("taken_by", [None, "officer2"], ids=["offered", "taken_by_another"])
+def test_the_step_done_is_owned_by_who_did_it_whoever_held_it(scenario, cast, taken_by):
+    """An offered task, or one another officer took, is completed by the transition that does
+    its work: done, started, owned by the actor, with the action and the actor in its data."""
+    story = scenario()
+    case = story.register()
+    (task,) = open_tasks(case=case)
+    assert task.status == STATUS.NEW and task.owner_id is None
+    if taken_by:
+        task_take(task=task, actor=getattr(cast, taken_by))
+    story.run(["inspect"])
+    task.refresh_from_db()
+    assert (task.status, task.owner_id) == (STATUS.DONE, cast.officer.pk)
+    assert task.started is not None and task.finished >= task.started
+    assert task.data == {"action": "inspect", "by": cast.officer.pk}
