@@ -400,9 +400,9 @@ _PAGE_DOCUMENT_ROWS = RowShape(Document, defer=("data",), order_by=("created_at"
 _PAGE_ATTACHMENT_ROWS = RowShape(Attachment, order_by=("uploaded_at", "id"))
 
 
-# The case itself, as case_get reads it.
-_PAGE_CASE_ROW = RowShape(Case, related={"party": RowShape(Party), "squad": RowShape(Squad),
-                                         "community": RowShape(Community)})
+# The case itself with its party, squad and community, as case_get reads them: on its page, and
+# in a transition's one read (casework.services.cases).
+CASE_ROW = RowShape(Case, related={"party": RowShape(Party), "squad": RowShape(Squad), "community": RowShape(Community)})
 
 
 def _page_columns() -> dict:
@@ -410,7 +410,7 @@ def _page_columns() -> dict:
 
     on_case = OuterRef("pk")
     return {
-        "page_case": _PAGE_CASE_ROW.object(),
+        "page_case": CASE_ROW.object(),
         "page_clocks": _PAGE_CLOCK_ROWS.column(CaseClock.objects.filter(case=on_case, satisfied_at__isnull=True)),
         "page_events": _PAGE_EVENT_ROWS.column(CaseEvent.objects.filter(case=on_case)),
         "page_documents": _PAGE_DOCUMENT_ROWS.column(Document.objects.filter(case=on_case)),
@@ -438,7 +438,7 @@ def case_page(*, user: User, pk: int, now: dt.datetime | None = None) -> CasePag
     row = _PAGE_READ.read(pk, using=using)
     if row is None:
         raise Http404(_("No such case."))
-    case = _PAGE_CASE_ROW.instance(row["page_case"], using=using)
+    case = CASE_ROW.instance(row["page_case"], using=using)
     seed_people(case, row)
     if not may_read_case(user, case):
         raise Http404(_("No such case."))

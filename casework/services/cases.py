@@ -26,7 +26,7 @@ from casework.models import (
     User,
 )
 from casework.search import case_bigrams_of, case_search_bigrams
-from casework.selectors.cases import people_columns, seed_people
+from casework.selectors.cases import CASE_ROW, people_columns, seed_people
 from casework.selectors.json_rows import RowColumns
 from casework.services.documents import (
     IssueContext,
@@ -176,11 +176,11 @@ def case_transition(
         ) from error
 
 
-# What a transition reads besides the case, in one query: the history its guards, clocks and
-# documents ask, the people its clocks copy and its documents print, the agency settings and the
-# inspections its approval forms begin with.
-_STEP_READ = RowColumns(Case, lambda: {**history_columns(), **people_columns(), **settings_columns(),
-                                         **inspection_columns()})
+# What a transition reads, in one query: the case (with its party, squad and community), the
+# history its guards, clocks and documents ask, the people its clocks copy and its documents
+# print, the agency settings and the inspections its approval forms begin with.
+_STEP_READ = RowColumns(Case, lambda: {"step_case": CASE_ROW.object(), **history_columns(), **people_columns(),
+                                         **settings_columns(), **inspection_columns()})
 
 
 def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
@@ -188,9 +188,11 @@ def _perform(*, case, actor, spec, data, occurred_at, expected_version) -> Case:
     # the conditional UPDATE in Case.save detect anyone who got in between.
     # `expected_version` is the version the user's page or API client showed; without it only
     # a change racing with this very transaction is detected.
-    case = Case.objects.select_related("party", "squad", "community").get(pk=case.pk)
     using = case._state.db or "default"
     step_read = _STEP_READ.read(case.pk, using=using)
+    if step_read is None:
+        raise Case.DoesNotExist("Case matching query does not exist.")
+    case = CASE_ROW.instance(step_read["step_case"], using=using)
     history = CaseHistory.from_columns(step_read, using=using)
     seed_people(case, step_read)
     agency, type_characters = settings_from_columns(step_read, using=using)

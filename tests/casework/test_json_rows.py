@@ -36,7 +36,7 @@ from casework.models import (
     CaseStatus as S,
 )
 from casework.models.attachments import Attachment, AttachmentKind
-from casework.selectors.cases import PERSON_ROWS, case_get, case_page
+from casework.selectors.cases import CASE_ROW, PERSON_ROWS, case_get, case_page
 from casework.selectors.json_rows import RowShape
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +146,11 @@ def test_page_rows_are_what_the_orm_loads(worked_case, cast):
 def test_the_case_page_reads_the_case_as_case_get_does(worked_case, cast):
     """The case on its page (a JSON column too) has case_get's fields and party, squad and
     community: decimals, dates, the protected status."""
-    from casework.selectors import cases
 
     expected = case_get(user=cast.supervisor, pk=worked_case.pk)
     assert expected.illegal_area is not None and expected.party_id is not None
     page = case_page(user=cast.supervisor, pk=worked_case.pk)
-    assert_same_instance(page.case, expected, cases._PAGE_CASE_ROW)
+    assert_same_instance(page.case, expected, CASE_ROW)
     assert [p.pk for p in page.case.officers.all()] == list(expected.officers.order_by("id").values_list("pk", flat=True))
 
 
@@ -218,3 +217,22 @@ def test_row_columns_compile_once_and_read_each_row_by_its_key(case_in, scenario
             case.events.order_by("occurred_at", "id").values_list("pk", flat=True))
     assert len(events._statements) == 1
     assert events.read(max(first.pk, second.pk) + 1000) is None
+
+
+def test_each_transition_works_on_the_case_as_case_get_reads_it(scenario, monkeypatch):
+    """A transition reads the case in its one query as a JSON column (CASE_ROW): every field it
+    writes back with the case's UPDATE must be the ORM's own value, or the write would change it."""
+    from casework.scenarios import FORCED_CLOSED_PATH
+
+    compared = []
+    read = CASE_ROW.instance
+
+    def comparing(row, *, using="default"):
+        case = read(row, using=using)
+        assert_same_instance(case, Case.objects.select_related("party", "squad", "community").get(pk=case.pk), CASE_ROW)
+        compared.append(case.status)
+        return case
+
+    monkeypatch.setattr(CASE_ROW, "instance", comparing)
+    case = scenario().run(FORCED_CLOSED_PATH)
+    assert len(compared) == len(FORCED_CLOSED_PATH) and case.illegal_area is not None and case.party_id
