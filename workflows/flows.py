@@ -101,7 +101,11 @@ class _DecidedOnCreation(Activation):
     The gateways only read the case the change has just written (and, for a review, its
     approvals). viewflow runs their conditions in a savepoint so that a failing one could leave
     the gateway in ERROR; here a failure propagates (viewflow's default context) and fails the
-    change as a whole, so the savepoint's two statements per gateway bought nothing either."""
+    change as a whole, so the savepoint's two statements per gateway bought nothing either.
+
+    Its row exists only from `complete` on: an error kept in a context that does not propagate
+    (viewflow's timers and jobs; this flow has none), or a boundary event armed on a gateway
+    (none here either), would meet an unsaved task."""
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
