@@ -146,7 +146,6 @@ def test_page_rows_are_what_the_orm_loads(worked_case, cast):
 def test_the_case_page_reads_the_case_as_case_get_does(worked_case, cast):
     """The case on its page (a JSON column too) has case_get's fields and party, squad and
     community: decimals, dates, the protected status."""
-
     expected = case_get(user=cast.supervisor, pk=worked_case.pk)
     assert expected.illegal_area is not None and expected.party_id is not None
     page = case_page(user=cast.supervisor, pk=worked_case.pk)
