@@ -109,6 +109,7 @@ class _DecidedOnCreation(Activation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        # viewflow's Activation.create, without its save and link: `complete` does both.
         task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
         task.data = data if data is not None else {}
         task.seed = seed

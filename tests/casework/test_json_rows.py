@@ -36,6 +36,7 @@ from casework.models import (
     CaseStatus as S,
 )
 from casework.models.attachments import Attachment, AttachmentKind
+from casework.scenarios import FORCED_CLOSED_PATH
 from casework.selectors.cases import CASE_ROW, PERSON_ROWS, case_get, case_page
 from casework.selectors.json_rows import RowShape
 
@@ -221,8 +222,6 @@ def test_row_columns_compile_once_and_read_each_row_by_its_key(case_in, scenario
 def test_each_transition_works_on_the_case_as_case_get_reads_it(scenario, monkeypatch):
     """A transition reads the case in its one query as a JSON column (CASE_ROW): every field it
     writes back with the case's UPDATE must be the ORM's own value, or the write would change it."""
-    from casework.scenarios import FORCED_CLOSED_PATH
-
     compared = []
     read = CASE_ROW.instance
 
